@@ -1,0 +1,75 @@
+import { OAuthError } from '../oauth.errors.js';
+
+/**
+ * Resolves an API path the way the contract promises, so a token never travels to
+ * another host by accident: a path without a leading `/` goes under `apiBaseUrl`
+ * as a directory, a leading `/` from its origin, and anything that could change
+ * the host (`//host`, `scheme:` without `//`, `..` above the root) is refused.
+ */
+export function resolveApiUrl(input: string, apiBaseUrl: string | undefined): URL {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(input)) {
+    let url: URL;
+    try {
+      url = new URL(input);
+    } catch {
+      throw invalid('is not a valid URL');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('must use http or https');
+    return url;
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(input)) throw invalid('has a scheme but no "//"; give an absolute URL or a path');
+  if (input.startsWith('//') || input.startsWith('/\\') || input.startsWith('\\')) {
+    throw invalid('is protocol-relative and could leave the API host');
+  }
+  if (!apiBaseUrl) throw invalid('is relative, and this client has no apiBaseUrl');
+  const base = new URL(apiBaseUrl);
+  const [pathPart, ...rest] = input.split(/(?=[?#])/);
+  const suffix = rest.join('');
+  const path = pathPart ?? '';
+  const segments = path.startsWith('/') ? [] : base.pathname.split('/').filter(Boolean);
+  for (const raw of path.split('/')) {
+    const seg = decodeSafe(raw);
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (segments.length === 0) throw invalid('climbs above the root with ".."');
+      segments.pop();
+      continue;
+    }
+    segments.push(raw);
+  }
+  const trailing = path.endsWith('/') && segments.length > 0 ? '/' : '';
+  const url = new URL(base.origin + '/' + segments.join('/') + trailing + suffix);
+  if (url.origin !== base.origin) throw invalid('would leave the API origin');
+  return url;
+}
+
+function decodeSafe(seg: string): string {
+  try {
+    return decodeURIComponent(seg);
+  } catch {
+    return seg;
+  }
+}
+
+function invalid(why: string): OAuthError {
+  return new OAuthError('invalid_url', `The API URL ${why}; nothing was sent.`);
+}
+
+/** Appends `query` to `url`, repeating names for lists. */
+export function appendQuery(url: URL, query: Record<string, unknown> | undefined): void {
+  if (!query) return;
+  for (const [k, v] of Object.entries(query)) {
+    const list = Array.isArray(v) ? v : [v];
+    for (const item of list) url.searchParams.append(k, String(item));
+  }
+}
+
+/** A form record as URLSearchParams, repeating names for lists. */
+export function formParams(form: Record<string, unknown>): URLSearchParams {
+  const out = new URLSearchParams();
+  for (const [k, v] of Object.entries(form)) {
+    const list = Array.isArray(v) ? v : [v];
+    for (const item of list) out.append(k, String(item));
+  }
+  return out;
+}

@@ -1,0 +1,157 @@
+import { OAuthConfigError } from '../oauth.errors.js';
+import type { OAuthClientConfig } from '../interfaces/oauth-client-config.interface.js';
+import { AUTHLIB_ALIASES, CLIENT_FIELDS, camelCase, isClientField, screamingSnake, type ClientField } from './client-fields.js';
+import type { ResolvedClientConfig } from './resolved-client.js';
+import { validateClientConfig } from './validate-client.js';
+
+/** The part of `ConfigService` this module reads. */
+export interface ConfigReader {
+  get(key: string): unknown;
+}
+
+type RawClient = Record<string, unknown>;
+
+/**
+ * Reads `OAUTH_CLIENTS` and the flat `OAUTH_<NAME>_<FIELD>` keys, merges them with
+ * the clients given in code and validates every result.
+ *
+ * Precedence, lowest first: for a client without `overwrite`, settings then code
+ * (code wins); with `overwrite: true`, code then settings (Authlib's rule). Flat keys
+ * win over both, since they are how one secret is injected from the environment.
+ */
+export function loadClientConfigs(
+  config: ConfigReader,
+  codeClients: Record<string, OAuthClientConfig> = {},
+): Map<string, ResolvedClientConfig> {
+  const settings = readClientsSetting(config.get('OAUTH_CLIENTS'));
+  const names = new Set([...Object.keys(settings), ...Object.keys(codeClients)]);
+  const result = new Map<string, ResolvedClientConfig>();
+  for (const name of names) {
+    const fromSettings = settings[name] ? normaliseClient(name, settings[name]) : {};
+    const fromCode = codeClients[name] ? normaliseClient(name, codeClients[name] as RawClient) : {};
+    const overwrite = fromCode.overwrite === true || fromSettings.overwrite === true;
+    const merged: RawClient = overwrite ? { ...fromCode, ...fromSettings } : { ...fromSettings, ...fromCode };
+    Object.assign(merged, readFlatKeys(config, name));
+    result.set(name, validateClientConfig(name, merged));
+  }
+  return result;
+}
+
+/** Normalises and validates one client given at run time (`registry.register`). */
+export function resolveClientConfig(name: string, config: OAuthClientConfig, reader?: ConfigReader): ResolvedClientConfig {
+  const merged = normaliseClient(name, config as RawClient);
+  if (reader) Object.assign(merged, readFlatKeys(reader, name));
+  return validateClientConfig(name, merged);
+}
+
+function readClientsSetting(value: unknown): Record<string, RawClient> {
+  if (value === undefined || value === null || value === '') return {};
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch (cause) {
+      throw new OAuthConfigError('OAUTH_CLIENTS is not valid JSON; it must be an object keyed by client name.', {
+        field: 'OAUTH_CLIENTS',
+        cause,
+      });
+    }
+  }
+  if (parsed === null) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new OAuthConfigError('OAUTH_CLIENTS must be an object keyed by client name.', { field: 'OAUTH_CLIENTS' });
+  }
+  const out: Record<string, RawClient> = {};
+  for (const [name, client] of Object.entries(parsed as object)) {
+    if (client === null || client === undefined) continue;
+    if (typeof client !== 'object' || Array.isArray(client)) {
+      throw new OAuthConfigError(`OAuth client "${name}": its settings must be an object.`, { client: name, field: name });
+    }
+    out[name] = client as RawClient;
+  }
+  return out;
+}
+
+/**
+ * Accepts our camelCase names and Authlib's snake_case ones (`client_id`,
+ * `api_base_url`, `client_kwargs: { scope, token_endpoint_auth_method, … }`), so the
+ * seed's `AUTHLIB_OAUTH_CLIENTS` works as JSON. `null` means unset.
+ */
+function normaliseClient(name: string, raw: RawClient): RawClient {
+  const out: RawClient = {};
+  const put = (key: string, value: unknown): void => {
+    if (value === null || value === undefined) return;
+    const field = toField(key);
+    if (field === undefined) {
+      throw new OAuthConfigError(`OAuth client "${name}": "${key}" is not a client setting; see OAuthClientConfig for the accepted fields.`, {
+        client: name,
+        field: key,
+      });
+    }
+    out[field] = value;
+  };
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === 'client_kwargs' || key === 'clientKwargs') {
+      if (value === null || value === undefined) continue;
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        throw new OAuthConfigError(`OAuth client "${name}": client_kwargs must be an object.`, { client: name, field: key });
+      }
+      for (const [k, v] of Object.entries(value as object)) put(k, v);
+      continue;
+    }
+    put(key, value);
+  }
+  return out;
+}
+
+function toField(key: string): ClientField | undefined {
+  if (isClientField(key)) return key;
+  const alias = AUTHLIB_ALIASES[key];
+  if (alias) return alias;
+  const camel = camelCase(key);
+  return isClientField(camel) ? camel : undefined;
+}
+
+function readFlatKeys(config: ConfigReader, name: string): RawClient {
+  const prefix = `OAUTH_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_`;
+  const out: RawClient = {};
+  for (const field of Object.keys(CLIENT_FIELDS) as ClientField[]) {
+    const spec = CLIENT_FIELDS[field];
+    if (spec.kind === 'code') continue;
+    const key = prefix + screamingSnake(field);
+    const value = config.get(key);
+    if (value === undefined || value === null || value === '') continue;
+    out[field] = coerce(value, spec.type, name, field, key);
+  }
+  return out;
+}
+
+/** Environment values are strings: objects come as JSON, numbers and booleans as text. */
+function coerce(value: unknown, type: string, name: string, field: string, key: string): unknown {
+  if (typeof value !== 'string') return value;
+  switch (type) {
+    case 'number': {
+      const n = Number(value);
+      return value.trim() !== '' && Number.isFinite(n) ? n : value;
+    }
+    case 'boolean':
+    case 'pkce':
+      if (value === 'true') return true;
+      if (value === 'false') return false;
+      return value;
+    case 'params':
+    case 'strings':
+    case 'key':
+    case 'scope':
+      if (/^\s*[[{]/.test(value)) {
+        try {
+          return JSON.parse(value);
+        } catch (cause) {
+          throw new OAuthConfigError(`OAuth client "${name}": ${key} is not valid JSON.`, { client: name, field, cause });
+        }
+      }
+      return value;
+    default:
+      return value;
+  }
+}

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '@nestjs/common';
+import { DEFAULTS } from '../oauth.constants.js';
+import { OAuthConfigError } from '../oauth.errors.js';
+import type { HttpSettings } from '../http/provider-http.js';
+import type { OAuthModuleOptions } from '../interfaces/oauth-module-options.interface.js';
+import { BoundStoreBackend } from '../state/bound-store.backend.js';
+import { CookieStateBackend } from '../state/cookie-state.backend.js';
+import type { LoginStateBackend } from '../state/login-state.backend.js';
+import { MemoryStateStore } from '../state/memory-state.store.js';
+import { OAuthStateStore } from '../state/oauth-state.store.js';
+import { SessionStateBackend } from '../state/session-state.backend.js';
+import type { ConfigReader } from './load-client-configs.js';
+
+export interface ResolvedModuleOptions {
+  http: HttpSettings;
+  state: LoginStateBackend;
+  stateTtl: number;
+  fetchToken?: OAuthModuleOptions['fetchToken'];
+  updateToken?: OAuthModuleOptions['updateToken'];
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+/**
+ * Validates the module options once, at bootstrap, and builds the shared pieces.
+ * `providedStore` is an `OAuthStateStore` provider of the app, used when the
+ * options name no store.
+ */
+export function resolveModuleOptions(
+  options: OAuthModuleOptions,
+  config: ConfigReader,
+  logger: Logger,
+  providedStore?: OAuthStateStore,
+): ResolvedModuleOptions {
+  const fail = (field: string, message: string): never => {
+    throw new OAuthConfigError(`OAuthModule: ${message}`, { field });
+  };
+  const stateTtl = options.stateTtl ?? DEFAULTS.stateTtl;
+  if (typeof stateTtl !== 'number' || !Number.isFinite(stateTtl) || stateTtl <= 0) fail('stateTtl', 'stateTtl must be a positive number of seconds.');
+  const timeout = options.timeout ?? DEFAULTS.timeout;
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) fail('timeout', 'timeout must be a positive number of milliseconds.');
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  if (typeof fetchImpl !== 'function') fail('fetch', 'fetch must be a function (no global fetch is available).');
+  for (const hook of ['fetchToken', 'updateToken'] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') fail(hook, `${hook} must be a function.`);
+  }
+
+  const choice = options.stateStore ?? providedStore ?? 'cookie';
+  let state: LoginStateBackend;
+  if (choice === 'cookie') {
+    state = new CookieStateBackend(stateSecrets(options, config, logger, fail));
+  } else if (choice === 'session') {
+    state = new SessionStateBackend();
+  } else if (choice === 'memory') {
+    state = new BoundStoreBackend(new MemoryStateStore());
+  } else if (choice instanceof OAuthStateStore || isStore(choice)) {
+    state = new BoundStoreBackend(choice);
+  } else {
+    return fail('stateStore', 'stateStore must be "cookie", "session", "memory" or an OAuthStateStore.');
+  }
+
+  return {
+    http: { fetch: fetchImpl, timeout, ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }) },
+    state,
+    stateTtl,
+    ...(options.fetchToken ? { fetchToken: options.fetchToken } : {}),
+    ...(options.updateToken ? { updateToken: options.updateToken } : {}),
+  };
+}
+
+function isStore(value: unknown): value is OAuthStateStore {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as OAuthStateStore).set === 'function' &&
+    typeof (value as OAuthStateStore).take === 'function'
+  );
+}
+
+function stateSecrets(
+  options: OAuthModuleOptions,
+  config: ConfigReader,
+  logger: Logger,
+  fail: (field: string, message: string) => never,
+): string[] {
+  const raw = options.stateSecret ?? (config.get('OAUTH_STATE_SECRET') as string | string[] | undefined);
+  const list = (Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : [])
+    .map((s) => String(s).trim())
+    .filter(Boolean);
+  if (list.length > 0) {
+    for (const [i, secret] of list.entries()) {
+      if (secret.length < MIN_SECRET_LENGTH) {
+        fail('stateSecret', `state secret #${i + 1} is shorter than ${MIN_SECRET_LENGTH} characters; use a long random value.`);
+      }
+    }
+    return list;
+  }
+  const nodeEnv = config.get('NODE_ENV') ?? process.env.NODE_ENV;
+  if (nodeEnv === 'production') {
+    fail(
+      'stateSecret',
+      'the cookie state store needs OAUTH_STATE_SECRET (or the stateSecret option) in production, so logins survive restarts and work across instances.',
+    );
+  }
+  logger.warn(
+    'No OAUTH_STATE_SECRET: login state cookies use a random key of this process; logins in flight fail after a restart or on another instance.',
+  );
+  return [randomBytes(32).toString('base64url')];
+}

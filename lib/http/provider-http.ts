@@ -1,0 +1,152 @@
+import { USER_AGENT } from '../oauth.constants.js';
+import { OAuthResponseError } from '../oauth.errors.js';
+
+/** How one provider request is made: every option already resolved. */
+export interface HttpSettings {
+  fetch: typeof fetch;
+  timeout: number;
+  userAgent?: string;
+}
+
+export interface ProviderResponse {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+export interface ProviderRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Cap on the body read, in bytes; a larger answer is refused, read no further. */
+  maxBytes: number;
+  /** What this request is, for messages ("token endpoint"); never the URL's query. */
+  what: string;
+}
+
+/**
+ * One request to a provider: redirects are not followed (a 3xx from a token or
+ * discovery endpoint is a misconfiguration or an attack, never something to chase
+ * with credentials attached), the whole exchange including the body is bounded by
+ * `timeout`, and the body is read up to `maxBytes`.
+ */
+export async function providerRequest(
+  url: string,
+  req: ProviderRequest,
+  http: HttpSettings,
+): Promise<ProviderResponse> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), http.timeout);
+  try {
+    let res: Response;
+    try {
+      res = await http.fetch(url, {
+        method: req.method ?? 'GET',
+        headers: { 'user-agent': http.userAgent ?? USER_AGENT, ...req.headers },
+        body: req.body,
+        redirect: 'manual',
+        signal: controller.signal,
+      });
+    } catch (err) {
+      throw transportError(err, controller.signal.aborted, req.what, http.timeout);
+    }
+    let body: string;
+    try {
+      body = await readCapped(res, req.maxBytes, req.what);
+    } catch (err) {
+      if (err instanceof OAuthResponseError) throw err;
+      throw transportError(err, controller.signal.aborted, req.what, http.timeout);
+    }
+    return { status: res.status, headers: res.headers, body };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function transportError(err: unknown, timedOut: boolean, what: string, timeout: number): OAuthResponseError {
+  if (timedOut) {
+    return new OAuthResponseError('timeout', `The ${what} did not answer within ${timeout} ms.`, { cause: err });
+  }
+  return new OAuthResponseError(
+    'provider_unavailable',
+    `The ${what} could not be reached (connection refused, reset or closed).`,
+    { cause: err },
+  );
+}
+
+async function readCapped(res: Response, maxBytes: number, what: string): Promise<string> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel().catch(() => undefined);
+    throw tooLarge(what, maxBytes, res.status);
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(what, maxBytes, res.status);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
+}
+
+function tooLarge(what: string, maxBytes: number, status: number): OAuthResponseError {
+  return new OAuthResponseError(
+    'response_too_large',
+    `The ${what} answered more than ${maxBytes} bytes; the body was not read further.`,
+    { status },
+  );
+}
+
+/**
+ * Parses a provider's JSON object. Anything else (an array, HTML, truncated JSON)
+ * is `invalid_response`; 5xx without a usable body is `provider_unavailable`.
+ */
+export function parseJsonObject(res: ProviderResponse, what: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(res.body);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    return parsed as Record<string, unknown>;
+  }
+  if (res.status >= 500) {
+    throw new OAuthResponseError('provider_unavailable', `The ${what} failed with HTTP ${res.status}.`, {
+      status: res.status,
+    });
+  }
+  throw new OAuthResponseError(
+    'invalid_response',
+    `The ${what} answered HTTP ${res.status} with a body that is not a JSON object.`,
+    { status: res.status },
+  );
+}
+
+/** Refuses any answer that is not 2xx, once a possible OAuth `error` body has been looked at. */
+export function expectSuccess(res: ProviderResponse, what: string): void {
+  if (res.status >= 200 && res.status < 300) return;
+  if (res.status >= 300 && res.status < 400) {
+    throw new OAuthResponseError(
+      'invalid_response',
+      `The ${what} answered a redirect (HTTP ${res.status}); redirects from providers are not followed.`,
+      { status: res.status },
+    );
+  }
+  if (res.status >= 500) {
+    throw new OAuthResponseError('provider_unavailable', `The ${what} failed with HTTP ${res.status}.`, {
+      status: res.status,
+    });
+  }
+  throw new OAuthResponseError('invalid_response', `The ${what} answered HTTP ${res.status}.`, {
+    status: res.status,
+  });
+}

@@ -1,0 +1,32 @@
+export { OAuthModule } from './oauth.module.js';
+export { OAuthRegistry, type OAuthClient } from './oauth.registry.js';
+export { OAuthGuard, OAuthRedirectException, type IOAuthGuard, type OAuthGuardOptions } from './oauth.guard.js';
+export { OAuthToken, OAuthUser, InjectOAuthClient } from './oauth.decorators.js';
+export {
+  OAuthError,
+  OAuthConfigError,
+  OAuthProviderError,
+  OAuthResponseError,
+  OAuthValidationError,
+  OAuthStateStoreError,
+  OAuthTokenUpdateError,
+  OAuthException,
+  type OAuthErrorCode,
+  type OAuthLibraryErrorCode,
+  type OAuthErrorOptions,
+  type OAuthExceptionBody,
+} from './oauth.errors.js';
+export { OAUTH_MODULE_OPTIONS, getOAuthClientToken } from './oauth.constants.js';
+export { OAuth2Client, type OAuth2Endpoints } from './clients/oauth2/oauth2.client.js';
+export type { AuthorizeOptions, CallbackOptions, RequestOptions, LoginResult } from './clients/client-context.js';
+export type { ServerMetadata } from './clients/oidc/server-metadata.js';
+export { OAuthStateStore } from './state/oauth-state.store.js';
+export { MemoryStateStore } from './state/memory-state.store.js';
+export type {
+  OAuthClientConfig,
+  OAuth1SignatureMethod,
+  OAuth1SignatureType,
+  TokenEndpointAuthMethod,
+} from './interfaces/oauth-client-config.interface.js';
+export type { OAuthModuleOptions, OAuthOptionsFactory, OAuthStateStoreOption } from './interfaces/oauth-module-options.interface.js';
+export type { OAuth1Token, OAuth2Token, OAuthResult, TokenUpdateEvent, UserInfo } from './interfaces/oauth-token.interface.js';

@@ -1,0 +1,81 @@
+import { OAuthConfigError } from '../oauth.errors.js';
+import type { PlatformRequest, PlatformResponse } from '../platform/http-platform.js';
+import type { LoginStateBackend, PendingLogin } from './login-state.backend.js';
+
+const SESSION_KEY = 'oauthPendingLogins';
+const MAX_PENDING = 10;
+
+interface Entry {
+  d: PendingLogin;
+  exp: number;
+}
+type Entries = Record<string, Entry>;
+
+/** `@fastify/session` and `@fastify/secure-session` expose get/set; express-session a plain object. */
+interface SessionWithAccessors {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+}
+
+/**
+ * Pending logins in `req.session`. With a signed-but-unencrypted cookie session the
+ * OAuth 1 temporary secret is readable by the browser; see the README.
+ */
+export class SessionStateBackend implements LoginStateBackend {
+  async save(req: PlatformRequest, _res: PlatformResponse, key: string, data: PendingLogin, ttl: number): Promise<void> {
+    const now = Date.now();
+    const entries = live(read(req), now);
+    entries[key] = { d: data, exp: now + ttl * 1000 };
+    // Bounded: abandoned logins must not grow a cookie session without limit.
+    const keys = Object.keys(entries);
+    for (const old of keys.slice(0, Math.max(0, keys.length - MAX_PENDING))) delete entries[old];
+    write(req, entries);
+  }
+
+  async take(req: PlatformRequest, _res: PlatformResponse, key: string): Promise<PendingLogin | undefined> {
+    const now = Date.now();
+    const entries = live(read(req), now);
+    const entry = Object.prototype.hasOwnProperty.call(entries, key) ? entries[key] : undefined;
+    delete entries[key];
+    write(req, entries);
+    return entry && entry.exp > now ? entry.d : undefined;
+  }
+}
+
+function session(req: PlatformRequest): Record<string, unknown> | SessionWithAccessors {
+  const s = req.session;
+  if (s === null || typeof s !== 'object') {
+    throw new OAuthConfigError(
+      'stateStore "session" needs a session on the request: install express-session, @fastify/session or @fastify/secure-session, or use the default cookie store.',
+      { field: 'stateStore' },
+    );
+  }
+  return s as Record<string, unknown>;
+}
+
+function hasAccessors(s: object): s is SessionWithAccessors {
+  return typeof (s as SessionWithAccessors).get === 'function' && typeof (s as SessionWithAccessors).set === 'function';
+}
+
+function read(req: PlatformRequest): Entries {
+  const s = session(req);
+  const value = hasAccessors(s) ? s.get(SESSION_KEY) : (s as Record<string, unknown>)[SESSION_KEY];
+  const out: Entries = Object.create(null) as Entries;
+  if (value && typeof value === 'object') Object.assign(out, value);
+  return out;
+}
+
+function write(req: PlatformRequest, entries: Entries): void {
+  const s = session(req);
+  const plain = { ...entries };
+  if (hasAccessors(s)) s.set(SESSION_KEY, plain);
+  else (s as Record<string, unknown>)[SESSION_KEY] = plain;
+}
+
+function live(entries: Entries, now: number): Entries {
+  for (const k of Object.keys(entries)) {
+    const e = entries[k];
+    if (!e || typeof e.exp !== 'number' || e.exp <= now) delete entries[k];
+  }
+  return entries;
+}
