@@ -48,17 +48,22 @@ interface RequestWithOAuth {
 export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
   class RoutesController {}
   opts.routes.forEach((route, i) => {
-    const key = `route${i}`;
-    const handler = function (req: RequestWithOAuth): unknown {
-      return { oauth: req.oauth ?? null };
-    };
-    Object.defineProperty(RoutesController.prototype, key, { value: handler, writable: true, configurable: true });
-    const descriptor = Object.getOwnPropertyDescriptor(RoutesController.prototype, key)!;
-    Req()(RoutesController.prototype, key, 0);
-    Reflect.defineMetadata('design:paramtypes', [Object], RoutesController.prototype, key);
-    UseGuards(OAuthGuard(route.client, route.options))(RoutesController.prototype, key, descriptor);
-    Get(route.path)(RoutesController.prototype, key, descriptor);
-    Post(route.path)(RoutesController.prototype, key, descriptor);
+    // One handler per HTTP method: route metadata lives on the function itself.
+    for (const [verb, decorate] of [
+      ['get', Get],
+      ['post', Post],
+    ] as const) {
+      const key = `${verb}${i}`;
+      const handler = function (req: RequestWithOAuth): unknown {
+        return { oauth: req.oauth ?? null };
+      };
+      Object.defineProperty(RoutesController.prototype, key, { value: handler, writable: true, configurable: true });
+      const descriptor = Object.getOwnPropertyDescriptor(RoutesController.prototype, key)!;
+      Req()(RoutesController.prototype, key, 0);
+      Reflect.defineMetadata('design:paramtypes', [Object], RoutesController.prototype, key);
+      UseGuards(OAuthGuard(route.client, route.options))(RoutesController.prototype, key, descriptor);
+      decorate(route.path)(RoutesController.prototype, key, descriptor);
+    }
   });
   Controller()(RoutesController);
 
