@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { resolveApiUrl } from '../../../lib/clients/api-url.js';
+import { safeReturnTo } from '../../../lib/clients/return-to.js';
+
+describe('resolveApiUrl', () => {
+  const base = 'https://api.x.com/1.1';
+
+  it.each([
+    ['account/settings.json', base, 'https://api.x.com/1.1/account/settings.json'],
+    ['account/settings.json', 'https://api.x.com/1.1/', 'https://api.x.com/1.1/account/settings.json'],
+    ['user', 'https://api.github.com/', 'https://api.github.com/user'],
+    ['/2/users/me', base, 'https://api.x.com/2/users/me'],
+    ['a/../b?x=1&y=2', base, 'https://api.x.com/1.1/b?x=1&y=2'],
+    ['../2/tweets', base, 'https://api.x.com/2/tweets'],
+    ['https://other.example/x', base, 'https://other.example/x'],
+    ['dir/', base, 'https://api.x.com/1.1/dir/'],
+  ])('%s under %s is %s', (input, apiBase, expected) => {
+    expect(resolveApiUrl(input, apiBase).toString()).toBe(expected);
+  });
+
+  it.each([
+    ['//evil.example/x', 'is protocol-relative and could leave the API host'],
+    ['/\\evil.example/x', 'is protocol-relative and could leave the API host'],
+    ['https:evil.example', 'has a scheme but no "//"; give an absolute URL or a path'],
+    ['javascript:alert(1)', 'has a scheme but no "//"; give an absolute URL or a path'],
+    ['../../../etc', 'climbs above the root with ".."'],
+    ['%2e%2e/%2e%2e/%2e%2e/x', 'climbs above the root with ".."'],
+    ['ftp://host/x', 'must use http or https'],
+  ])('refuses %s', (input, why) => {
+    expect(() => resolveApiUrl(input, base)).toThrow(expect.objectContaining({ code: 'invalid_url', message: `The API URL ${why}; nothing was sent.` }));
+  });
+
+  it('refuses a relative path without apiBaseUrl', () => {
+    expect(() => resolveApiUrl('user', undefined)).toThrow(expect.objectContaining({ code: 'invalid_url' }));
+  });
+});
+
+describe('safeReturnTo', () => {
+  it.each(['/dashboard', '/a/b?c=d#e', '/'])('keeps %s', (v) => expect(safeReturnTo(v)).toBe(v));
+  it.each(['//evil.example', '/\\evil.example', 'https://evil.example', 'javascript:alert(1)', '/a\\b', '/a\nb', '/a\u0000', '/a\u007f', '', 'dashboard', '/' + 'x'.repeat(5000)])(
+    'drops %j',
+    (v) => expect(safeReturnTo(v)).toBeUndefined(),
+  );
+});
