@@ -22,6 +22,7 @@ export type { AuthorizeOptions, CallbackOptions, RequestOptions, LoginResult } f
 export type { ServerMetadata } from './clients/oidc/server-metadata.js';
 export { OAuthStateStore } from './state/oauth-state.store.js';
 export { MemoryStateStore } from './state/memory-state.store.js';
+export { CacheStateStore, type CacheLike } from './state/cache-state.store.js';
 export type {
   OAuthClientConfig,
   OAuth1SignatureMethod,
