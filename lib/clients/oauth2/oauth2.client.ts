@@ -60,6 +60,8 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
   private readonly refreshes = new Map<string, { promise: Promise<OAuth2Token>; at: number }>();
   /** Tokens this client obtained with client credentials; those are re-fetched, not refreshed. */
   private readonly clientCredentialTokens = new WeakSet<object>();
+  /** Re-fetches of client-credentials tokens in flight, by the access token they replace. */
+  private readonly refetches = new Map<string, Promise<OAuth2Token>>();
 
   constructor(ctx: ClientContext) {
     super(ctx);
@@ -486,11 +488,25 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
     if (expiresAt - this.config.refreshLeeway > Date.now() / 1000) return token;
     if (token.refresh_token) return this.refreshToken(token);
     if (this.clientCredentialTokens.has(token) || this.isClientCredentialsOnly()) {
-      const fresh = await this.fetchClientCredentialsToken();
-      await this.announce({ name: this.name, token: fresh, accessToken: token.access_token });
-      return fresh;
+      return this.refetchClientCredentials(token.access_token);
     }
     throw new OAuthError('token_expired', `The token of OAuth client "${this.name}" has expired and has no refresh_token; nothing was sent.`);
+  }
+
+  /** Concurrent calls holding the same expired client-credentials token share one re-fetch. */
+  private refetchClientCredentials(accessToken: string): Promise<OAuth2Token> {
+    let pending = this.refetches.get(accessToken);
+    if (!pending) {
+      pending = (async () => {
+        const fresh = await this.fetchClientCredentialsToken();
+        await this.announce({ name: this.name, token: fresh, accessToken });
+        return fresh;
+      })();
+      this.refetches.set(accessToken, pending);
+      const forget = () => setTimeout(() => this.refetches.delete(accessToken), REFRESH_RESULT_TTL_MS).unref();
+      pending.then(forget, () => this.refetches.delete(accessToken));
+    }
+    return pending;
   }
 
   private isClientCredentialsOnly(): boolean {
