@@ -7,7 +7,10 @@ export interface CacheLike {
   set<T>(key: string, value: T, ttl?: number): Promise<unknown>;
   del(key: string): Promise<unknown>;
   /** cache-manager 7 exposes its Keyv tiers; their `delete` says whether a key was removed. */
-  stores?: ReadonlyArray<{ delete(key: string): Promise<boolean> }>;
+  stores?: ReadonlyArray<{
+    set(key: string, value: unknown, ttl?: number): Promise<boolean>;
+    delete(key: string): Promise<boolean>;
+  }>;
 }
 
 /**
@@ -24,7 +27,16 @@ export class CacheStateStore extends OAuthStateStore {
   }
 
   override async set(key: string, data: object, ttlSeconds: number): Promise<void> {
-    await this.cache.set(key, data, Math.max(1, Math.round(ttlSeconds * 1000)));
+    const ttl = Math.max(1, Math.round(ttlSeconds * 1000));
+    const stores = this.cache.stores;
+    if (!stores || stores.length === 0) {
+      await this.cache.set(key, data, ttl);
+      return;
+    }
+    // Keyv reports a failed write as `false` rather than throwing; cache-manager drops
+    // that, and a login whose state was never stored would fail only at the callback.
+    const results = await Promise.all(stores.map((s) => s.set(key, data, ttl)));
+    if (results.some((ok) => ok !== true)) throw new Error('The cache did not store the login state.');
   }
 
   override async take(key: string): Promise<object | undefined> {
