@@ -56,12 +56,15 @@ describe('cookie state', () => {
   it('round-trips once, then the state is used up (replay refused)', async () => {
     const backend = new CookieStateBackend([secret]);
     const b = new FakeBrowser();
-    const lines = await b.save(backend, 'state-1', { c: 'op', v: 1 });
+    const lines = await b.save(backend, 'state-1', { c: 'op', v: 1, marker: 'plain-text-marker' });
     expect(lines[0]).toMatch(/^oauth_s_[\w-]{16}=[\w.-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600$/);
     // The cookie is a JWE: the data is not readable.
-    expect(b.cookies.get(cookieName('state-1'))).not.toContain('op');
+    const cookie = b.cookies.get(cookieName('state-1'))!;
+    expect(cookie.split('.')).toHaveLength(5);
+    expect(Buffer.from(cookie.split('.')[3]!, 'base64url').toString('latin1')).not.toContain('plain-text-marker');
+    expect(cookie).not.toContain(Buffer.from('plain-text-marker').toString('base64url').slice(0, 12));
     const stolen = new Map(b.cookies);
-    expect(await b.take(backend, 'state-1')).toEqual({ c: 'op', v: 1 });
+    expect(await b.take(backend, 'state-1')).toEqual({ c: 'op', v: 1, marker: 'plain-text-marker' });
     expect(b.cookies.size).toBe(0);
     // Replaying the same cookie (kept by an attacker) is refused in this process.
     b.cookies = stolen;
