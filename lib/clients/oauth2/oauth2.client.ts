@@ -44,6 +44,8 @@ interface PendingOAuth2Login {
   returnTo?: string;
 }
 
+type TokenTypeHint = 'access_token' | 'refresh_token';
+
 const CALLBACK_PARAMS = ['code', 'error', 'state'];
 // A callback carrying tokens is an implicit or hybrid response this client never
 // asked for; accepting it would skip the code exchange and its checks (RFC 9700 2.1.2).
@@ -410,46 +412,24 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
   }
 
   /** RFC 7009 token revocation. */
-  async revokeToken(token: OAuth2Token | string, hint?: 'access_token' | 'refresh_token'): Promise<void> {
-    const endpoints = await this.endpoints();
-    const url = endpoints.revocationEndpoint;
-    if (!url) {
-      throw new OAuthConfigError(`OAuth client "${this.name}" has no revocation endpoint: set revocationUrl or serverMetadataUrl.`, {
-        client: this.name,
-        field: 'revocationUrl',
-      });
+  async revokeToken(token: OAuth2Token | string, hint?: TokenTypeHint): Promise<void> {
+    const what = 'revocation endpoint';
+    const res = await this.tokenOperation('revocationEndpoint', 'revocationUrl', what, token, hint);
+    if (res.status === 200) return;
+    let parsed: Record<string, unknown> | undefined;
+    try {
+      parsed = parseJsonObject(res, what);
+    } catch {
+      parsed = undefined;
     }
-    const value = typeof token === 'string' ? token : hint === 'refresh_token' ? token.refresh_token : token.access_token;
-    const body = new URLSearchParams({ token: value ?? '' });
-    if (hint) body.set('token_type_hint', hint);
-    const res = await this.endpointRequest(url, body, endpoints, 'revocation endpoint');
-    if (res.status !== 200) {
-      let parsed: Record<string, unknown> | undefined;
-      try {
-        parsed = parseJsonObject(res, 'revocation endpoint');
-      } catch {
-        parsed = undefined;
-      }
-      if (parsed) throwIfOAuthError(parsed, res.status, 'revocation endpoint');
-      expectSuccess(res, 'revocation endpoint');
-    }
+    if (parsed) throwIfOAuthError(parsed, res.status, what);
+    expectSuccess(res, what);
   }
 
   /** RFC 7662 token introspection. */
-  async introspectToken(token: OAuth2Token | string, hint?: 'access_token' | 'refresh_token'): Promise<Record<string, unknown>> {
-    const endpoints = await this.endpoints();
-    const url = endpoints.introspectionEndpoint;
-    if (!url) {
-      throw new OAuthConfigError(`OAuth client "${this.name}" has no introspection endpoint: set introspectionUrl or serverMetadataUrl.`, {
-        client: this.name,
-        field: 'introspectionUrl',
-      });
-    }
-    const value = typeof token === 'string' ? token : hint === 'refresh_token' ? token.refresh_token : token.access_token;
-    const body = new URLSearchParams({ token: value ?? '' });
-    if (hint) body.set('token_type_hint', hint);
+  async introspectToken(token: OAuth2Token | string, hint?: TokenTypeHint): Promise<Record<string, unknown>> {
     const what = 'introspection endpoint';
-    const res = await this.endpointRequest(url, body, endpoints, what);
+    const res = await this.tokenOperation('introspectionEndpoint', 'introspectionUrl', what, token, hint);
     const parsed = parseJsonObject(res, what);
     throwIfOAuthError(parsed, res.status, what);
     expectSuccess(res, what);
@@ -457,6 +437,28 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
       throw new OAuthResponseError('invalid_response', 'The introspection endpoint answered without a boolean "active".');
     }
     return parsed;
+  }
+
+  /** A token-management request (RFC 7009, RFC 7662) with client authentication. */
+  private async tokenOperation(
+    endpoint: 'revocationEndpoint' | 'introspectionEndpoint',
+    field: 'revocationUrl' | 'introspectionUrl',
+    what: string,
+    token: OAuth2Token | string,
+    hint: TokenTypeHint | undefined,
+  ) {
+    const endpoints = await this.endpoints();
+    const url = endpoints[endpoint];
+    if (!url) {
+      throw new OAuthConfigError(`OAuth client "${this.name}" has no ${what}: set ${field} or serverMetadataUrl.`, {
+        client: this.name,
+        field,
+      });
+    }
+    const value = typeof token === 'string' ? token : hint === 'refresh_token' ? token.refresh_token : token.access_token;
+    const body = new URLSearchParams({ token: value ?? '' });
+    if (hint) body.set('token_type_hint', hint);
+    return this.endpointRequest(url, body, endpoints, what);
   }
 
   /** RFC 6749 section 4.4: a token for the client itself. */
