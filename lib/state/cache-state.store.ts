@@ -1,5 +1,13 @@
 import { OAuthStateStore } from './oauth-state.store.js';
 
+/** A Keyv tier of a cache-manager 7 cache, as far as this store uses it. */
+interface KeyvTier {
+  set(key: string, value: unknown, ttl?: number): Promise<boolean>;
+  delete(key: string): Promise<boolean>;
+  on?(event: 'error', listener: (error: unknown) => void): unknown;
+  off?(event: 'error', listener: (error: unknown) => void): unknown;
+}
+
 /** The part of a cache-manager 7 `Cache` this store uses. */
 export interface CacheLike {
   get<T>(key: string): Promise<T | undefined | null>;
@@ -7,10 +15,7 @@ export interface CacheLike {
   set<T>(key: string, value: T, ttl?: number): Promise<unknown>;
   del(key: string): Promise<unknown>;
   /** cache-manager 7 exposes its Keyv tiers; their `delete` says whether a key was removed. */
-  stores?: ReadonlyArray<{
-    set(key: string, value: unknown, ttl?: number): Promise<boolean>;
-    delete(key: string): Promise<boolean>;
-  }>;
+  stores?: readonly KeyvTier[];
 }
 
 /**
@@ -33,22 +38,45 @@ export class CacheStateStore extends OAuthStateStore {
       await this.cache.set(key, data, ttl);
       return;
     }
-    // Keyv reports a failed write as `false` rather than throwing; cache-manager drops
-    // that, and a login whose state was never stored would fail only at the callback.
-    const results = await Promise.all(stores.map((s) => s.set(key, data, ttl)));
+    const results = await this.watchErrors(stores, () => Promise.all(stores.map((s) => s.set(key, data, ttl))));
     if (results.some((ok) => ok !== true)) throw new Error('The cache did not store the login state.');
   }
 
   override async take(key: string): Promise<object | undefined> {
-    const data = await this.cache.get<object>(key);
-    if (data === undefined || data === null) return undefined;
     const stores = this.cache.stores;
     if (!stores || stores.length === 0) {
+      const data = await this.cache.get<object>(key);
+      if (data === undefined || data === null) return undefined;
       // A cache without tiers cannot tell who removed the key; best effort.
       await this.cache.del(key);
       return typeof data === 'object' ? data : undefined;
     }
-    const results = await Promise.all(stores.map((s) => s.delete(key)));
-    return results[results.length - 1] === true && typeof data === 'object' ? data : undefined;
+    return this.watchErrors(stores, async () => {
+      const data = await this.cache.get<object>(key);
+      if (data === undefined || data === null) return undefined;
+      const removed = await Promise.all(stores.map((s) => s.delete(key)));
+      return removed[removed.length - 1] === true && typeof data === 'object' ? data : undefined;
+    });
+  }
+
+  /**
+   * Keyv and its Redis adapter report failures as events and answer as if nothing
+   * happened (a write "succeeds", a read finds nothing). A login whose state was
+   * never stored would fail only at the callback, as a state mismatch; listening for
+   * those events turns them into the store failure they are.
+   */
+  private async watchErrors<T>(stores: readonly KeyvTier[], op: () => Promise<T>): Promise<T> {
+    let failure: unknown;
+    const listener = (error: unknown) => {
+      failure ??= error ?? new Error('cache error');
+    };
+    for (const s of stores) s.on?.('error', listener);
+    try {
+      const result = await op();
+      if (failure !== undefined) throw new Error('The cache reported an error.', { cause: failure });
+      return result;
+    } finally {
+      for (const s of stores) s.off?.('error', listener);
+    }
   }
 }
