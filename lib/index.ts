@@ -17,6 +17,7 @@ export {
   type OAuthExceptionBody,
 } from './oauth.errors.js';
 export { OAUTH_MODULE_OPTIONS, getOAuthClientToken } from './oauth.constants.js';
+export { OAuth1Client } from './clients/oauth1/oauth1.client.js';
 export { OAuth2Client, type OAuth2Endpoints } from './clients/oauth2/oauth2.client.js';
 export type { AuthorizeOptions, CallbackOptions, RequestOptions, LoginResult } from './clients/client-context.js';
 export type { ServerMetadata } from './clients/oidc/server-metadata.js';

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Subject, type Observable } from 'rxjs';
+import { OAuth1Client } from './clients/oauth1/oauth1.client.js';
 import { OAuth2Client } from './clients/oauth2/oauth2.client.js';
 import type { ClientContext } from './clients/client-context.js';
 import { loadClientConfigs, resolveClientConfig, type ConfigReader } from './config/load-client-configs.js';
@@ -13,7 +14,7 @@ import { OAUTH_MODULE_OPTIONS } from './oauth.constants.js';
 import { OAuthConfigError } from './oauth.errors.js';
 import { OAuthStateStore } from './state/oauth-state.store.js';
 
-export type OAuthClient = OAuth2Client;
+export type OAuthClient = OAuth1Client | OAuth2Client;
 
 /** Reads process.env when the app has no ConfigService. */
 const envReader: ConfigReader = { get: (key) => process.env[key] };
@@ -98,9 +99,6 @@ export class OAuthRegistry implements OnApplicationShutdown {
       emitTokenUpdate: (event) => this.updates.next(event),
       logger: this.logger,
     };
-    if (config.kind === 'oauth1') {
-      throw new OAuthConfigError(`OAuth client "${config.name}": OAuth 1.0a clients are not available yet.`, { client: config.name, field: 'requestTokenUrl' });
-    }
-    return new OAuth2Client(ctx);
+    return config.kind === 'oauth1' ? new OAuth1Client(ctx) : new OAuth2Client(ctx);
   }
 }

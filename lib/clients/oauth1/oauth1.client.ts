@@ -1,0 +1,187 @@
+import { DEFAULTS } from '../../oauth.constants.js';
+import { OAuthConfigError, OAuthProviderError, OAuthResponseError, OAuthValidationError } from '../../oauth.errors.js';
+import { providerRequest, type ProviderResponse } from '../../http/provider-http.js';
+import type { OAuth1Token } from '../../interfaces/oauth-token.interface.js';
+import type { PlatformRequest, PlatformResponse } from '../../platform/http-platform.js';
+import { BaseOAuthClient, single, type StartLoginOptions } from '../base.client.js';
+import type { AuthorizeOptions, CallbackOptions, ClientContext, LoginResult } from '../client-context.js';
+import { parseFormEncoded, signRequest, type SignedRequest } from './oauth1-signature.js';
+
+/** What an OAuth 1 login keeps between redirect and callback: the temporary credential. */
+interface PendingOAuth1Login {
+  c: string;
+  oauth_token_secret: string;
+  redirect_uri: string;
+  returnTo?: string;
+}
+
+const CALLBACK_PARAMS = ['oauth_token', 'oauth_verifier', 'denied'];
+
+/** An OAuth 1.0a client (RFC 5849): temporary credential, verifier, signed calls. */
+export class OAuth1Client extends BaseOAuthClient<OAuth1Token> {
+  readonly kind = 'oauth1' as const;
+
+  constructor(ctx: ClientContext) {
+    super(ctx);
+  }
+
+  /**
+   * Obtains a temporary credential (RFC 5849 section 2.1) and builds the
+   * authorization URL. Returns the credential so the caller can store it.
+   */
+  async createAuthorizationUrl(opts: AuthorizeOptions = {}): Promise<{
+    url: string;
+    state: string;
+    oauth_token: string;
+    oauth_token_secret: string;
+    redirect_uri: string;
+  }> {
+    return this.buildAuthorization(undefined, opts);
+  }
+
+  private async buildAuthorization(req: PlatformRequest | undefined, opts: AuthorizeOptions) {
+    const c = this.config;
+    const redirectUri = this.redirectUriFor(req, opts.redirectUri);
+    const form = new URLSearchParams(c.requestTokenParams ?? {});
+    const signed = this.sign('POST', c.requestTokenUrl!, form, { callback: redirectUri });
+    const res = await this.callEndpoint(signed, 'request token endpoint');
+    const body = this.parseCredentials(res, 'request token endpoint');
+    // RFC 5849 section 2.1: a server that did not confirm the callback is a 1.0
+    // server, open to session fixation; the login stops here, before any redirect.
+    if (String(body.get('oauth_callback_confirmed') ?? '').toLowerCase() !== 'true') {
+      throw new OAuthResponseError('invalid_response', 'The request token endpoint did not confirm the callback (oauth_callback_confirmed); the login was stopped.');
+    }
+    const url = new URL(c.authorizeUrl!);
+    const token = body.get('oauth_token')!;
+    url.searchParams.set('oauth_token', token);
+    for (const extra of [c.authorizeParams, opts.params]) {
+      for (const [k, v] of Object.entries(extra ?? {})) if (k !== 'oauth_token') url.searchParams.set(k, v);
+    }
+    return { url: url.toString(), state: token, oauth_token: token, oauth_token_secret: body.get('oauth_token_secret')!, redirect_uri: redirectUri };
+  }
+
+  async startLogin(req: PlatformRequest, res: PlatformResponse, opts: StartLoginOptions = {}): Promise<string> {
+    const auth = await this.buildAuthorization(req, opts);
+    const pending: PendingOAuth1Login = { c: this.name, oauth_token_secret: auth.oauth_token_secret, redirect_uri: auth.redirect_uri };
+    if (opts.returnTo !== undefined) pending.returnTo = opts.returnTo;
+    await this.ctx.state.save(req, res, auth.oauth_token, pending as unknown as Record<string, unknown>, this.ctx.stateTtl);
+    return auth.url;
+  }
+
+  isCallback(req: PlatformRequest): boolean {
+    const params = this.callbackParams(req);
+    return CALLBACK_PARAMS.some((p) => params.has(p));
+  }
+
+  async completeLogin(req: PlatformRequest, res: PlatformResponse, opts?: CallbackOptions): Promise<LoginResult<OAuth1Token>> {
+    const params = this.callbackParams(req, opts);
+    const denied = single(params, 'denied');
+    const token = single(params, 'oauth_token') ?? denied;
+    if (typeof token !== 'string' || token === '') {
+      throw new OAuthValidationError('mismatching_state', 'The callback has no single "oauth_token"; it does not answer a login of this browser.');
+    }
+    // The temporary credential must be one this browser obtained: anything else is a
+    // forged or replayed callback, and nothing is sent to the provider.
+    const pending = (await this.ctx.state.take(req, res, token)) as PendingOAuth1Login | undefined;
+    if (!pending || pending.c !== this.name || typeof pending.oauth_token_secret !== 'string') {
+      throw new OAuthValidationError(
+        'mismatching_state',
+        'The callback oauth_token is unknown, expired, already used, or belongs to another browser or client; start the login again.',
+      );
+    }
+    if (denied !== undefined) {
+      throw new OAuthProviderError('access_denied', 'The user or the provider denied the authorization.');
+    }
+    const verifier = single(params, 'oauth_verifier');
+    if (typeof verifier !== 'string' || verifier === '') {
+      throw new OAuthValidationError('missing_verifier', 'The callback has no single "oauth_verifier"; the provider did not authorize the request token.');
+    }
+    const form = new URLSearchParams(this.config.accessTokenParams ?? {});
+    const signed = this.sign('POST', this.config.accessTokenUrl!, form, {
+      token,
+      tokenSecret: pending.oauth_token_secret,
+      verifier,
+    });
+    const res2 = await this.callEndpoint(signed, 'access token endpoint');
+    const body = this.parseCredentials(res2, 'access token endpoint');
+    const result: OAuth1Token = { oauth_token: body.get('oauth_token')!, oauth_token_secret: body.get('oauth_token_secret')! };
+    for (const [k, v] of body) if (!(k in result) && k !== '__proto__' && k !== 'constructor' && k !== 'prototype') result[k] = v;
+    const out: LoginResult<OAuth1Token> = { token: result };
+    if (pending.returnTo !== undefined) out.returnTo = pending.returnTo;
+    return out;
+  }
+
+  protected authorizeRequest(token: OAuth1Token, method: string, url: URL, headers: Record<string, string>, form: URLSearchParams | undefined): void {
+    if (typeof token.oauth_token !== 'string' || typeof token.oauth_token_secret !== 'string') {
+      throw new OAuthConfigError(`The token given to OAuth client "${this.name}" lacks oauth_token / oauth_token_secret.`, { client: this.name });
+    }
+    // Form bodies are signed (RFC 5849 3.4.1.3.1); other bodies are not part of the
+    // signature, so only the URL and the OAuth parameters are.
+    const signed = this.sign(method, url.toString(), form, { token: token.oauth_token, tokenSecret: token.oauth_token_secret });
+    const signedUrl = new URL(signed.url);
+    url.search = signedUrl.search;
+    Object.assign(headers, signed.headers);
+    if (form && signed.form) {
+      for (const key of [...form.keys()]) form.delete(key);
+      for (const [k, v] of signed.form) form.append(k, v);
+    }
+  }
+
+  private sign(
+    method: string,
+    url: string,
+    form: URLSearchParams | undefined,
+    extra: { callback?: string; token?: string; tokenSecret?: string; verifier?: string },
+  ): SignedRequest {
+    const c = this.config;
+    // Body signing needs a form body; without one the parameters go in the query.
+    const type = c.signatureType === 'body' && !form ? 'query' : c.signatureType;
+    return signRequest({
+      method,
+      url,
+      ...(form ? { form } : {}),
+      consumerKey: c.clientId,
+      consumerSecret: c.clientSecret ?? '',
+      signatureMethod: c.signatureMethod,
+      signatureType: type,
+      ...(c.rsaKey ? { rsaKey: c.rsaKey } : {}),
+      ...extra,
+    });
+  }
+
+  private async callEndpoint(signed: SignedRequest, what: string): Promise<ProviderResponse> {
+    const headers: Record<string, string> = { ...signed.headers, accept: 'application/x-www-form-urlencoded, application/json;q=0.5' };
+    let body: string | undefined;
+    if (signed.form) {
+      body = signed.form.toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    return providerRequest(signed.url, { method: 'POST', headers, ...(body === undefined ? {} : { body }), maxBytes: DEFAULTS.maxBodyBytes, what }, this.http);
+  }
+
+  /** A form-encoded credential answer (RFC 5849 sections 2.1 and 2.3). */
+  private parseCredentials(res: ProviderResponse, what: string): Map<string, string> {
+    if (res.status >= 500) {
+      throw new OAuthResponseError('provider_unavailable', `The ${what} failed with HTTP ${res.status}.`, { status: res.status });
+    }
+    if (res.status >= 300 && res.status < 400) {
+      throw new OAuthResponseError('invalid_response', `The ${what} answered a redirect (HTTP ${res.status}).`, { status: res.status });
+    }
+    const body = parseFormEncoded(res.body);
+    if (res.status >= 400) {
+      // The OAuth Problem Reporting extension names the problem; otherwise it is a refusal.
+      const problem = body.get('oauth_problem');
+      const code = problem && /^[a-z_]{1,64}$/.test(problem) ? problem : 'access_denied';
+      throw new OAuthProviderError(code, `The ${what} refused the request (HTTP ${res.status}).`, { status: res.status });
+    }
+    const token = body.get('oauth_token');
+    const secret = body.get('oauth_token_secret');
+    if (!token || secret === undefined) {
+      throw new OAuthResponseError('invalid_response', `The ${what} answered without oauth_token and oauth_token_secret.`, { status: res.status });
+    }
+    if (token.length > DEFAULTS.maxParamLength || secret.length > DEFAULTS.maxParamLength) {
+      throw new OAuthResponseError('invalid_response', `The ${what} answered an oversized credential.`, { status: res.status });
+    }
+    return body;
+  }
+}
