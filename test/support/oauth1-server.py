@@ -117,9 +117,6 @@ def create_token_credential(token, temporary_credential):
     cred["client_id"] = temporary_credential.get_client_id()
     cred["user_id"] = temporary_credential.get_user_id()
     TOKENS[token["oauth_token"]] = cred
-    # Extras a provider such as X returns with the token credentials.
-    token["user_id"] = cred["user_id"]
-    token["screen_name"] = "alice"
     return cred
 
 
@@ -133,7 +130,20 @@ def query_token(client_id, oauth_token):
     return None
 
 
-require_oauth = ResourceProtector(app, query_client=query_client, query_token=query_token, exists_nonce=exists_nonce)
+class RawUrlResourceProtector(ResourceProtector):
+    # Authlib's Flask protector verifies against Werkzeug's `request.url`, which
+    # re-encodes the query (`%2B` comes back as `+`, a space once decoded) and a
+    # flattened form (repeated names lost): both change the RFC 5849 base string.
+    # The raw query and every form value are what the client signed.
+    def acquire_credential(self):
+        from flask import g
+        url = request.base_url + ("?" + request.query_string.decode() if request.query_string else "")
+        req = self.validate_request(request.method, url, list(request.form.items(multi=True)), request.headers)
+        g.authlib_server_oauth1_credential = req.credential
+        return req.credential
+
+
+require_oauth = RawUrlResourceProtector(app, query_client=query_client, query_token=query_token, exists_nonce=exists_nonce)
 
 
 @app.before_request
@@ -170,7 +180,14 @@ def authorize():
 
 @app.route("/token", methods=["POST"])
 def token():
-    return server.create_token_response()
+    response = server.create_token_response()
+    if response.status_code == 200:
+        # Extras a provider such as X returns with the token credentials.
+        from urllib.parse import parse_qs, urlencode
+        issued = parse_qs(response.get_data(as_text=True))["oauth_token"][0]
+        extras = urlencode({"user_id": TOKENS[issued]["user_id"], "screen_name": "alice"})
+        response.set_data(response.get_data(as_text=True) + "&" + extras)
+    return response
 
 
 @app.route("/api/me", methods=["GET", "POST", "PUT"])
