@@ -1,6 +1,6 @@
 /**
  * The slice of `oidc-provider` 9 (which ships no type declarations) that the test
- * harness in `oidc-provider.ts` uses.
+ * harness (test/support/oidc-provider.ts) and the sample's embedded provider use.
  */
 declare module 'oidc-provider' {
   import type { IncomingMessage, ServerResponse } from 'node:http';
