@@ -230,7 +230,7 @@ describe('API call rules', () => {
     echo.hang.add('/slow');
     const started = Date.now();
     await expect(client.get('slow', { token })).rejects.toMatchObject({ code: 'timeout' });
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(calls).toBe(loginCalls + 1);
   });
 });

@@ -67,6 +67,15 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
   });
   Controller()(RoutesController);
 
+  // An unguarded route, to show the app keeps serving when logins cannot.
+  @Controller()
+  class HealthController {
+    @Get('health')
+    health(): { ok: true } {
+      return { ok: true };
+    }
+  }
+
   const config = opts.config ?? {};
   @Module({
     imports: [
@@ -74,7 +83,7 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
       OAuthModule.forRoot(opts.oauth ?? {}),
       ...(opts.imports ?? []),
     ],
-    controllers: [RoutesController],
+    controllers: [RoutesController, HealthController],
   })
   class TestAppModule {}
 

@@ -66,7 +66,7 @@ describe('providerRequest', () => {
       message: 'The token endpoint did not answer within 300 ms.',
     });
     await expect(providerRequest(`${origin}/slow-body`, req(), http)).rejects.toMatchObject({ code: 'timeout' });
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('reports a reset connection and a closed port as provider_unavailable', async () => {

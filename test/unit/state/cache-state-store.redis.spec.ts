@@ -54,7 +54,7 @@ describe('CacheStateStore on a real Redis', () => {
     const started = Date.now();
     await expect(backend.save(req, res, 'during', { ok: 2 }, 60)).rejects.toMatchObject({ code: 'state_store_unavailable' });
     await expect(backend.take(req, res, 'before')).rejects.toMatchObject({ code: 'state_store_unavailable' });
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(10_000);
     await redis.restart();
     // The client reconnects by itself; the first operations may still be queued.
     let saved = false;
