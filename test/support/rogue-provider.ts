@@ -20,7 +20,14 @@ export interface IssuedToken {
   claims: JWTPayload & Record<string, unknown>;
 }
 
+/** How an endpoint fails: no answer, a reset connection, a 503, or a 200 MB body. */
+export type RogueFault = 'hang' | 'reset' | '5xx' | 'huge';
+
 export interface RogueScenario {
+  /** Faults by path (see ROGUE_PATHS). */
+  faults?: Partial<Record<string, RogueFault>>;
+  /** Change a refreshed ID token (grant_type=refresh_token) before signing. */
+  refreshIdToken?(token: IssuedToken): void;
   /** Change the discovery document. */
   discovery?(doc: Record<string, unknown>): Record<string, unknown>;
   /** Change the published keys. */
@@ -66,6 +73,25 @@ interface PendingCode {
   scope: string;
 }
 
+/** Streams up to 200 MB of JSON-ish filler until the client goes away. */
+function streamHuge(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  const chunk = Buffer.alloc(256 * 1024, 0x20);
+  let sent = 0;
+  const pump = (): void => {
+    while (!res.destroyed && sent < 200 * 1024 * 1024) {
+      sent += chunk.length;
+      if (!res.write(chunk)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    if (!res.destroyed) res.end();
+  };
+  res.on('error', () => undefined);
+  pump();
+}
+
 export const ROGUE_PATHS = {
   discovery: '/.well-known/openid-configuration',
   jwks: '/jwks',
@@ -103,7 +129,11 @@ export async function startRogueProvider(): Promise<RogueProvider> {
     rotateKey: async () => {
       rsa = await rsaKey(`rsa-${randomBytes(4).toString('hex')}`);
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -118,7 +148,9 @@ export async function startRogueProvider(): Promise<RogueProvider> {
       req.on('end', () => resolve(data));
     });
 
-  const issueIdToken = async (code: PendingCode, accessToken: string): Promise<string> => {
+  const refreshTokens = new Map<string, PendingCode>();
+
+  const issueIdToken = async (code: PendingCode, accessToken: string, refresh = false): Promise<string> => {
     const s = rogue.scenario;
     const alg = s.alg ?? 'RS256';
     const now = Math.floor(Date.now() / 1000);
@@ -127,7 +159,12 @@ export async function startRogueProvider(): Promise<RogueProvider> {
       header: { alg, kid: alg === 'RS256' ? rsa.publicJwk.kid : ec.publicJwk.kid, typ: 'JWT' },
       claims: { iss: rogue.issuer, sub: 'user-1', aud: clientId, exp: now + 300, iat: now, at_hash: atHash, ...(code.nonce ? { nonce: code.nonce } : {}), name: 'Rogue User' },
     };
-    s.idToken?.(token);
+    if (refresh) {
+      delete token.claims.nonce;
+      s.refreshIdToken?.(token);
+    } else {
+      s.idToken?.(token);
+    }
     const key = alg === 'RS256' ? rsa.privateKey : ec.privateKey;
     const header = { ...token.header } as { alg: string } & Record<string, unknown>;
     let jwt = await new SignJWT(token.claims).setProtectedHeader(header).sign(key);
@@ -139,6 +176,11 @@ export async function startRogueProvider(): Promise<RogueProvider> {
     const url = new URL(req.url ?? '/', rogue.issuer);
     requests.push({ method: req.method ?? 'GET', path: url.pathname, at: Date.now() });
     const s = rogue.scenario;
+    const fault = s.faults?.[url.pathname];
+    if (fault === 'hang') return;
+    if (fault === 'reset') return req.socket.destroy();
+    if (fault === '5xx') return send(res, 503, '<html>Service Unavailable</html>', { 'content-type': 'text/html' });
+    if (fault === 'huge') return streamHuge(res);
     try {
       switch (url.pathname) {
         case ROGUE_PATHS.discovery: {
@@ -176,6 +218,18 @@ export async function startRogueProvider(): Promise<RogueProvider> {
         }
         case ROGUE_PATHS.token: {
           const form = new URLSearchParams(await readBody(req));
+          if (form.get('grant_type') === 'refresh_token') {
+            const grant = refreshTokens.get(form.get('refresh_token') ?? '');
+            if (!grant) return send(res, 400, { error: 'invalid_grant' });
+            const accessToken = randomBytes(24).toString('base64url');
+            accessTokens.add(accessToken);
+            return send(res, 200, {
+              access_token: accessToken,
+              token_type: 'Bearer',
+              expires_in: 3600,
+              ...(grant.scope.split(' ').includes('openid') ? { id_token: await issueIdToken(grant, accessToken, true) } : {}),
+            });
+          }
           const code = codes.get(form.get('code') ?? '');
           codes.delete(form.get('code') ?? '');
           if (!code) return send(res, 400, { error: 'invalid_grant' });
@@ -186,7 +240,9 @@ export async function startRogueProvider(): Promise<RogueProvider> {
           if (form.get('redirect_uri') !== code.redirectUri) return send(res, 400, { error: 'invalid_grant' });
           const accessToken = randomBytes(24).toString('base64url');
           accessTokens.add(accessToken);
-          const body: Record<string, unknown> = { access_token: accessToken, token_type: 'Bearer', expires_in: 3600, scope: code.scope };
+          const refreshToken = randomBytes(24).toString('base64url');
+          refreshTokens.set(refreshToken, code);
+          const body: Record<string, unknown> = { access_token: accessToken, token_type: 'Bearer', expires_in: 3600, scope: code.scope, refresh_token: refreshToken };
           if (code.scope.split(' ').includes('openid')) body.id_token = await issueIdToken(code, accessToken);
           if (s.tokenResponse) {
             const custom = s.tokenResponse(body);

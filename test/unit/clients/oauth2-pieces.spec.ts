@@ -14,7 +14,7 @@ describe('ServerMetadataLoader', () => {
   let down = false;
   let issuerOverride: string | undefined;
   beforeAll(async () => {
-    server = createServer((req, res) => {
+    server = createServer((_req, res) => {
       hits++;
       if (down) {
         res.writeHead(503);
