@@ -123,3 +123,4 @@ if (name === 'ours-session' || name === 'passport-oauth2' || name === 'openid-cl
 }
 await app.listen(port, '127.0.0.1');
 console.log(`READY ${port}`);
+process.once('SIGINT', () => process.exit(0));

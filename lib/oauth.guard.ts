@@ -45,6 +45,20 @@ export class OAuthRedirectException extends HttpException {
   constructor(readonly url: string) {
     super({ statusCode: HttpStatus.FOUND, message: 'Redirecting to the authorization server.' }, HttpStatus.FOUND);
   }
+
+  /**
+   * Built without a stack trace: it is the normal answer of every login request,
+   * not a failure, and capturing a stack was a measurable part of the redirect's cost.
+   */
+  static create(url: string): OAuthRedirectException {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new OAuthRedirectException(url);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
 }
 
 const cache = new Map<string, Type<IOAuthGuard>>();
@@ -91,7 +105,7 @@ function createOAuthGuard(name: string, options: Readonly<OAuthGuardOptions>): T
         });
         setResponseHeader(res, 'location', url);
         setResponseHeader(res, 'cache-control', 'no-store');
-        throw new OAuthRedirectException(url);
+        throw OAuthRedirectException.create(url);
       } catch (err) {
         if (err instanceof HttpException) throw err;
         throw this.handleError(err);

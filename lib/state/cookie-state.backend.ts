@@ -1,5 +1,4 @@
-import { createHash, hkdfSync } from 'node:crypto';
-import { CompactEncrypt, compactDecrypt } from 'jose';
+import { createHash } from 'node:crypto';
 import { DEFAULTS, STATE_COOKIE_PREFIX } from '../oauth.constants.js';
 import {
   appendSetCookie,
@@ -11,6 +10,7 @@ import {
 } from '../platform/http-platform.js';
 import { ConsumedStates } from './consumed-states.js';
 import type { LoginStateBackend, PendingLogin, SaveOptions } from './login-state.backend.js';
+import { decryptState, deriveStateKey, encryptState } from './state-cipher.js';
 
 interface CookiePayload {
   k: string;
@@ -18,32 +18,25 @@ interface CookiePayload {
   exp: number;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
 /**
  * Pending logins in encrypted cookies (JWE, dir + A256GCM), one per login so
  * several tabs can log in at once. The key of the first secret encrypts, every
  * secret's key decrypts, so a secret can be rotated with logins in flight.
  */
 export class CookieStateBackend implements LoginStateBackend {
-  private readonly keys: Uint8Array[];
+  private readonly keys: Buffer[];
   private readonly consumed = new ConsumedStates();
 
   constructor(secrets: readonly string[]) {
-    this.keys = secrets.map((secret) =>
-      // HKDF turns a passphrase of any form into a uniform 256-bit key and ties it to
-      // this purpose, so the same secret used elsewhere yields an unrelated key.
-      new Uint8Array(hkdfSync('sha256', secret, 'nestjs-oauth-client', 'login state cookie v1', 32)),
-    );
+    // HKDF turns a passphrase of any form into a uniform 256-bit key and ties it to
+    // this purpose, so the same secret used elsewhere yields an unrelated key.
+    this.keys = secrets.map(deriveStateKey);
   }
 
   async save(req: PlatformRequest, res: PlatformResponse, key: string, data: PendingLogin, ttl: number, opts: SaveOptions = {}): Promise<void> {
     const exp = Math.floor(Date.now() / 1000) + ttl;
     const payload: CookiePayload = { k: key, d: data, exp };
-    const jwe = await new CompactEncrypt(encoder.encode(JSON.stringify(payload)))
-      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
-      .encrypt(this.keys[0]!);
+    const jwe = encryptState(JSON.stringify(payload), this.keys[0]!);
     this.evictOldest(req, res);
     appendSetCookie(res, serializeCookie(cookieName(key), jwe, this.cookieOptions(req, ttl, opts.crossSite)));
   }
@@ -54,7 +47,7 @@ export class CookieStateBackend implements LoginStateBackend {
     if (value === undefined) return undefined;
     // Cleared whatever happens next: a used, expired or broken cookie is worth nothing.
     appendSetCookie(res, serializeCookie(name, '', this.cookieOptions(req, 0, false)));
-    const payload = await this.decrypt(value);
+    const payload = this.decrypt(value);
     if (!payload || payload.k !== key) return undefined;
     const expMs = payload.exp * 1000;
     if (expMs <= Date.now()) return undefined;
@@ -62,19 +55,17 @@ export class CookieStateBackend implements LoginStateBackend {
     return payload.d;
   }
 
-  private async decrypt(value: string): Promise<CookiePayload | undefined> {
+  private decrypt(value: string): CookiePayload | undefined {
     if (value.length > 8192) return undefined;
     for (const key of this.keys) {
+      // Try each secret; none fitting means the cookie is forged or stale.
+      const plaintext = decryptState(value, key);
+      if (plaintext === undefined) continue;
       try {
-        const { plaintext } = await compactDecrypt(value, key, {
-          keyManagementAlgorithms: ['dir'],
-          contentEncryptionAlgorithms: ['A256GCM'],
-        });
-        const parsed = JSON.parse(decoder.decode(plaintext)) as unknown;
-        if (isPayload(parsed)) return parsed;
-        return undefined;
+        const parsed = JSON.parse(plaintext) as unknown;
+        return isPayload(parsed) ? parsed : undefined;
       } catch {
-        // Try the next secret; none fitting means the cookie is forged or stale.
+        return undefined;
       }
     }
     return undefined;

@@ -64,6 +64,7 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
   private readonly clientCredentialTokens = new WeakSet<object>();
   /** Re-fetches of client-credentials tokens in flight, by the access token they replace. */
   private readonly refetches = new Map<string, Promise<OAuth2Token>>();
+  private endpointCache?: { source: ServerMetadata | undefined; endpoints: OAuth2Endpoints };
 
   constructor(ctx: ClientContext) {
     super(ctx);
@@ -104,6 +105,15 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
   }
 
   protected async endpoints(): Promise<OAuth2Endpoints> {
+    // Recomputed only when discovery hands out a new document (after its TTL).
+    const discovered = this.metadata ? await this.metadata.get() : undefined;
+    if (this.endpointCache && this.endpointCache.source === discovered) return this.endpointCache.endpoints;
+    const endpoints = await this.computeEndpoints();
+    this.endpointCache = { source: discovered, endpoints };
+    return endpoints;
+  }
+
+  private async computeEndpoints(): Promise<OAuth2Endpoints> {
     const m = await this.loadServerMetadata();
     const c = this.config;
     return {
@@ -148,7 +158,6 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
         field: 'authorizeUrl',
       });
     }
-    const url = new URL(endpoint);
     const scope = this.scopeOf(opts);
     const openid = scope?.split(' ').includes('openid') ?? false;
     const state = randomToken();
@@ -177,9 +186,13 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
         if (!protectedNames.has(k)) params[k] = v;
       }
     }
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    // One serialisation of the query, appended to any the endpoint already has
+    // (parameters of the endpoint's own query keep their place).
+    const [base, existing] = splitQuery(endpoint);
+    const query = new URLSearchParams(existing);
+    for (const [k, v] of Object.entries(params)) query.set(k, v);
     return {
-      url: url.toString(),
+      url: `${base}?${query.toString()}`,
       state,
       redirect_uri: redirectUri,
       ...(codeVerifier === undefined ? {} : { code_verifier: codeVerifier }),
@@ -519,6 +532,13 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
     // RFC 6750 section 2.1; never the query (section 2.3 leaks it to logs and Referer).
     headers.authorization = `Bearer ${token.access_token}`;
   }
+}
+
+function splitQuery(url: string): [string, string] {
+  const hash = url.indexOf('#');
+  const clean = hash < 0 ? url : url.slice(0, hash);
+  const q = clean.indexOf('?');
+  return q < 0 ? [clean, ''] : [clean.slice(0, q), clean.slice(q + 1)];
 }
 
 function safeDecode(jwt: string): Record<string, unknown> | undefined {
