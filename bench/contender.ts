@@ -33,9 +33,11 @@ interface Req {
 @Controller()
 class RssController {
   @Get('__rss')
-  rss(): { rss: number } {
-    (globalThis as { gc?: () => void }).gc?.();
-    return { rss: process.memoryUsage().rss };
+  rss(): { rss: number; heap: number } {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    for (let i = 0; i < 3; i++) gc?.();
+    const m = process.memoryUsage();
+    return { rss: m.rss, heap: m.heapUsed };
   }
 }
 
