@@ -173,18 +173,11 @@ export abstract class BaseOAuthClient<T extends OAuthToken> {
   /** Query parameters plus a `form_post` body. */
   protected callbackParams(req: PlatformRequest, opts?: CallbackOptions): CallbackParams {
     if (opts?.params) return new Map(Object.entries(opts.params).map(([k, v]) => [k, [v]]));
-    const params = requestQuery(req);
-    for (const [k, v] of requestForm(req)) {
-      const list = params.get(k);
-      if (list) list.push(...v);
-      else params.set(k, [...v]);
-    }
-    for (const [k, values] of params) {
-      for (const v of values) {
-        if (v.length > DEFAULTS.maxParamLength) {
-          throw new OAuthError('invalid_request', `The callback parameter "${safeName(k)}" is too long.`);
-        }
-      }
+    // The guard asks isCallback() and then completeLogin(): parse the request once.
+    let params = parsedParams.get(req);
+    if (!params) {
+      params = parseCallbackParams(req);
+      parsedParams.set(req, params);
     }
     return params;
   }
@@ -195,6 +188,25 @@ export abstract class BaseOAuthClient<T extends OAuthToken> {
     if (!next || next.length !== 1) return undefined;
     return safeReturnTo(next[0]);
   }
+}
+
+const parsedParams = new WeakMap<object, CallbackParams>();
+
+function parseCallbackParams(req: PlatformRequest): CallbackParams {
+  const params = requestQuery(req);
+  for (const [k, v] of requestForm(req)) {
+    const list = params.get(k);
+    if (list) list.push(...v);
+    else params.set(k, [...v]);
+  }
+  for (const [k, values] of params) {
+    for (const v of values) {
+      if (v.length > DEFAULTS.maxParamLength) {
+        throw new OAuthError('invalid_request', `The callback parameter "${safeName(k)}" is too long.`);
+      }
+    }
+  }
+  return params;
 }
 
 /** A parameter name fit for a message: short and printable. */
