@@ -271,15 +271,19 @@ describe('login state in Redis, shared by two instances', () => {
       const callback = timed(getOn(browser, inFlight.callback, B));
       // Asked while the logins above wait on the store.
       const healthChecks = await Promise.all([health(A), health(B)]);
+      const failed = [...(await Promise.all(logins)), await callback];
+      // Health answered while the logins were still waiting on the store: it is not
+      // queued behind them (an order, not a speed).
+      const firstFailure = Math.min(...failed.map((f) => f.ms));
       for (const { res, ms } of healthChecks) {
         expect(res.status).toBe(200);
         expect(res.json()).toEqual({ ok: true });
-        expect(ms).toBeLessThan(1_500);
+        expect(ms).toBeLessThan(firstFailure);
       }
-      for (const { res, ms } of [...(await Promise.all(logins)), await callback]) {
+      for (const { res, ms } of failed) {
         expectError(res, 503, 'state_store_unavailable');
-        // The store timeout is 2 s; loose upper bound for a busy machine.
-        expect(ms).toBeLessThan(5_000);
+        // The store timeout is 2 s; a loose upper bound shows nothing hung.
+        expect(ms).toBeLessThan(10_000);
       }
       // No code reached the provider while the state could not be checked.
       expect(tokenRequests()).toBe(tokensBefore);
