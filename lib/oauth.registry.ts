@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { ConfigService } from '@nestjs/config';
 import { Subject, type Observable } from 'rxjs';
 import { OAuth1Client } from './clients/oauth1/oauth1.client.js';
@@ -12,6 +13,8 @@ import type { OAuthModuleOptions } from './interfaces/oauth-module-options.inter
 import type { TokenUpdateEvent } from './interfaces/oauth-token.interface.js';
 import { OAUTH_MODULE_OPTIONS } from './oauth.constants.js';
 import { OAuthConfigError } from './oauth.errors.js';
+import { BoundStoreBackend } from './state/bound-store.backend.js';
+import type { LoginStateBackend } from './state/login-state.backend.js';
 import { OAuthStateStore } from './state/oauth-state.store.js';
 
 export type OAuthClient = OAuth1Client | OAuth2Client;
@@ -24,12 +27,20 @@ const envReader: ConfigReader = { get: (key) => process.env[key] };
  * the module options, validated at bootstrap.
  */
 @Injectable()
-export class OAuthRegistry implements OnApplicationShutdown {
+export class OAuthRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('OAuthModule');
   private readonly clients = new Map<string, OAuthClient>();
   private readonly updates = new Subject<TokenUpdateEvent>();
   private readonly shared: ResolvedModuleOptions;
   private readonly config: ConfigReader;
+  /** The state backend in use; replaced once at init when a store provider is found. */
+  private state: LoginStateBackend;
+  /** What clients hold: forwards to the backend in use. */
+  private readonly stateRef: LoginStateBackend = {
+    save: (...args) => this.state.save(...args),
+    take: (...args) => this.state.take(...args),
+  };
+  private readonly storeChosen: boolean;
 
   /**
    * Emits once per refresh (automatic or explicit, and per client-credentials
@@ -41,9 +52,12 @@ export class OAuthRegistry implements OnApplicationShutdown {
     @Inject(OAUTH_MODULE_OPTIONS) options: OAuthModuleOptions,
     @Optional() @Inject(ConfigService) configService?: ConfigService,
     @Optional() @Inject(OAuthStateStore) providedStore?: OAuthStateStore,
+    @Optional() @Inject(ModuleRef) private readonly moduleRef?: ModuleRef,
   ) {
     this.config = configService ? { get: (key) => configService.get(key) } : envReader;
+    this.storeChosen = options?.stateStore !== undefined || providedStore != null;
     this.shared = resolveModuleOptions(options ?? {}, this.config, this.logger, providedStore ?? undefined);
+    this.state = this.shared.state;
     for (const [name, config] of loadClientConfigs(this.config, options?.clients ?? {})) {
       this.clients.set(name, this.create(config));
     }
@@ -84,6 +98,26 @@ export class OAuthRegistry implements OnApplicationShutdown {
     return this.clients.delete(name);
   }
 
+  /**
+   * An `OAuthStateStore` provider declared anywhere in the app (not only where this
+   * module can see it) is used when the options name no store: otherwise a store
+   * meant for a fleet would be ignored without a word, and logins would quietly
+   * fall back to per-process cookies.
+   */
+  onModuleInit(): void {
+    if (this.storeChosen || !this.moduleRef) return;
+    let store: unknown;
+    try {
+      store = this.moduleRef.get(OAuthStateStore, { strict: false });
+    } catch {
+      return;
+    }
+    if (store instanceof OAuthStateStore || (store && typeof (store as OAuthStateStore).take === 'function')) {
+      this.state = new BoundStoreBackend(store as OAuthStateStore);
+      this.logger.log(`Login state is kept in the OAuthStateStore provider (${(store as object).constructor.name}).`);
+    }
+  }
+
   onApplicationShutdown(): void {
     this.updates.complete();
   }
@@ -92,7 +126,7 @@ export class OAuthRegistry implements OnApplicationShutdown {
     const ctx: ClientContext = {
       config,
       http: this.shared.http,
-      state: this.shared.state,
+      state: this.stateRef,
       stateTtl: this.shared.stateTtl,
       ...(this.shared.fetchToken ? { fetchToken: this.shared.fetchToken } : {}),
       ...(this.shared.updateToken ? { updateToken: this.shared.updateToken } : {}),

@@ -100,7 +100,7 @@ function stateSecrets(
   if (nodeEnv === 'production') {
     fail(
       'stateSecret',
-      'the cookie state store needs OAUTH_STATE_SECRET (or the stateSecret option) in production, so logins survive restarts and work across instances.',
+      'the cookie state store needs OAUTH_STATE_SECRET (or the stateSecret option) in production, so logins survive restarts and work across instances; or give stateStore (an OAuthStateStore, also as a provider in a @Global module or forRootAsync({ imports })).',
     );
   }
   logger.warn(

@@ -5,7 +5,7 @@
  * `forRootAsync({ inject: [CACHE_MANAGER] })` over `@nestjs/cache-manager`), each
  * proved with two instances behind one origin where it matters.
  */
-import { Controller, Get, Global, Inject, Injectable, Module, Req, UseGuards, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import { Controller, Get, Global, Inject, Injectable, Module, Req, UseGuards, type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
 import { CACHE_MANAGER, CacheModule } from '@nestjs/cache-manager';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
@@ -59,8 +59,8 @@ class AuthController {
 }
 
 /** An app module as a user writes it: ConfigModule, the given imports and providers, one guarded route. */
-async function startApp(platform: Platform, imports: Array<Type | DynamicModule>): Promise<string> {
-  @Module({ imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({})] }), ...imports], controllers: [AuthController] })
+async function startApp(platform: Platform, imports: Array<Type | DynamicModule>, providers: Provider[] = []): Promise<string> {
+  @Module({ imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({})] }), ...imports], controllers: [AuthController], providers })
   class AppModule {}
   const app: INestApplication =
     platform === 'fastify'
@@ -196,6 +196,18 @@ describe('an OAuthStateStore provider of the application', () => {
         }),
       ]);
     await provesCrossInstanceLogin(client, namespace, instance('fastify'), instance('express'));
+  });
+
+  it("a provider in the app's own module (not global, not exported) is found at init and used", async () => {
+    const client = newClient();
+    const namespace = `wired-root-${seq}`;
+    const cache = createCache({ stores: [redisKeyv(namespace)] });
+    caches.push(cache);
+    const recording = new RecordingStore(new CacheStateStore(cache));
+    await provesCrossInstanceLogin(client, namespace, () =>
+      startApp('express', [OAuthModule.forRoot({ clients: { op: client } })], [{ provide: OAuthStateStore, useValue: recording }]),
+    );
+    expect(recording.sets).toHaveLength(1);
   });
 
   it('an explicit stateStore option wins over the provider', async () => {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Controller, Get, Module, Post, Req, UseGuards, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import { Controller, Get, Module, Post, Req, UseGuards, type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -28,6 +28,8 @@ export interface TestAppOptions {
   trustProxy?: boolean;
   /** More modules for the app. */
   imports?: Array<Type | DynamicModule>;
+  /** Providers of the app's root module. */
+  providers?: Provider[];
 }
 
 export interface TestApp {
@@ -84,6 +86,7 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
       ...(opts.imports ?? []),
     ],
     controllers: [RoutesController, HealthController],
+    providers: opts.providers ?? [],
   })
   class TestAppModule {}
 
