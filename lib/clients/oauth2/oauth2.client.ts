@@ -9,7 +9,7 @@ import {
   OAuthValidationError,
 } from '../../oauth.errors.js';
 import { expectSuccess, parseJsonObject, providerRequest } from '../../http/provider-http.js';
-import type { OAuth2Token, UserInfo } from '../../interfaces/oauth-token.interface.js';
+import type { OAuth2Token, TokenUpdateEvent, UserInfo } from '../../interfaces/oauth-token.interface.js';
 import type { PlatformRequest, PlatformResponse } from '../../platform/http-platform.js';
 import { BaseOAuthClient, single, type StartLoginOptions } from '../base.client.js';
 import type { AuthorizeOptions, CallbackOptions, ClientContext, LoginResult } from '../client-context.js';
@@ -46,6 +46,18 @@ interface PendingOAuth2Login {
 
 type TokenTypeHint = 'access_token' | 'refresh_token';
 
+/** One refresh token's refresh: in flight, or answered and (perhaps not yet) stored. */
+interface RefreshEntry {
+  at: number;
+  promise: Promise<OAuth2Token>;
+  busy: boolean;
+  /** The provider's answer, once received. */
+  token?: OAuth2Token;
+  event?: TokenUpdateEvent;
+  /** `updateToken` resolved and `tokenUpdate$` emitted. */
+  announced: boolean;
+}
+
 const CALLBACK_PARAMS = ['code', 'error', 'state'];
 // A callback carrying tokens is an implicit or hybrid response this client never
 // asked for; accepting it would skip the code exchange and its checks (RFC 9700 2.1.2).
@@ -59,7 +71,7 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
   private readonly jwks: JwksCache;
   private readonly auth: ClientAuthenticator;
   /** Refreshes in flight or just done, by refresh token: one refresh per refresh token. */
-  private readonly refreshes = new Map<string, { promise: Promise<OAuth2Token>; at: number }>();
+  private readonly refreshes = new Map<string, RefreshEntry>();
   /** Tokens this client obtained with client credentials; those are re-fetched, not refreshed. */
   private readonly clientCredentialTokens = new WeakSet<object>();
   /** Re-fetches of client-credentials tokens in flight, by the access token they replace. */
@@ -369,15 +381,56 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
       return Promise.reject(new OAuthError('token_expired', `The token of OAuth client "${this.name}" has no refresh_token; log in again.`));
     }
     const now = Date.now();
-    for (const [key, entry] of this.refreshes) if (now - entry.at > REFRESH_RESULT_TTL_MS) this.refreshes.delete(key);
+    for (const [key, entry] of this.refreshes) {
+      if (!entry.busy && entry.announced && now - entry.at > REFRESH_RESULT_TTL_MS) this.refreshes.delete(key);
+    }
     const existing = this.refreshes.get(refreshToken);
-    if (existing) return existing.promise;
-    const promise = this.doRefresh(token, refreshToken);
-    this.refreshes.set(refreshToken, { promise, at: now });
-    // A failed refresh may be retried; a successful one is remembered for a while so
-    // late callers holding the old token get the new one instead of a second refresh.
-    promise.catch(() => this.refreshes.delete(refreshToken));
-    return promise;
+    if (existing) {
+      if (existing.busy) return existing.promise;
+      // The provider already answered but updateToken failed: store it again rather
+      // than sending a used refresh token, which would revoke the grant.
+      if (existing.token && !existing.announced) return this.runEntry(existing, async (e) => this.announceEntry(e));
+      // A late caller holding the old token gets the new one, unless that one is itself
+      // about to expire (a refresh token that does not rotate is used again then).
+      if (existing.token && !this.expiresSoon(existing.token)) return Promise.resolve(existing.token);
+    }
+    const entry: RefreshEntry = { at: now, busy: false, announced: false, promise: Promise.resolve(token) };
+    this.refreshes.set(refreshToken, entry);
+    return this.runEntry(entry, async (e) => {
+      try {
+        e.token = await this.doRefresh(token, refreshToken);
+      } catch (err) {
+        // Nothing usable came back: a later call may try again.
+        this.refreshes.delete(refreshToken);
+        throw err;
+      }
+      e.event = { name: this.name, token: e.token, refreshToken, accessToken: token.access_token };
+      await this.announceEntry(e);
+    });
+  }
+
+  /** Runs `step` as the entry's single in-flight operation; resolves to its token. */
+  private runEntry(entry: RefreshEntry, step: (e: RefreshEntry) => Promise<void>): Promise<OAuth2Token> {
+    entry.busy = true;
+    entry.promise = (async () => {
+      try {
+        await step(entry);
+        return entry.token!;
+      } finally {
+        entry.busy = false;
+      }
+    })();
+    return entry.promise;
+  }
+
+  private async announceEntry(entry: RefreshEntry): Promise<void> {
+    await this.announce(entry.event!);
+    entry.announced = true;
+    entry.at = Date.now();
+  }
+
+  private expiresSoon(token: OAuth2Token): boolean {
+    return typeof token.expires_at === 'number' && token.expires_at - this.config.refreshLeeway <= Date.now() / 1000;
   }
 
   private async doRefresh(old: OAuth2Token, refreshToken: string): Promise<OAuth2Token> {
@@ -404,7 +457,6 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
       token.userinfo = old.userinfo;
       if (old.id_token !== undefined) token.id_token = old.id_token;
     }
-    await this.announce({ name: this.name, token, refreshToken, accessToken: old.access_token });
     return token;
   }
 
