@@ -3,7 +3,7 @@
  * anywhere. Loopback only; a one-click sign-in page stands in for a real login.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Provider, type Interaction } from 'oidc-provider';
 
@@ -14,6 +14,7 @@ export interface EmbeddedProvider {
   close(): Promise<void>;
 }
 
+/** The dev accounts offered on the sign-in page. */
 const USERS: Record<string, { name: string; email: string }> = {
   alice: { name: 'Alice Liddell', email: 'alice@example.com' },
   bob: { name: 'Bob Builder', email: 'bob@example.com' },
@@ -25,15 +26,32 @@ function escapeHtml(s: string): string {
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   let body = '';
-  for await (const chunk of req) body += String(chunk);
+  // The form is one short field; anything past a few KB is not read into memory.
+  for await (const chunk of req) if (body.length < 4096) body += String(chunk);
   return new URLSearchParams(body);
 }
 
-export async function startEmbeddedProvider(opts: { port: number; redirectUri: string }): Promise<EmbeddedProvider> {
+function signInPage(details: Interaction): string {
+  const buttons = Object.entries(USERS)
+    .map(([id, user]) => `<button name="user" value="${id}">Continue as ${escapeHtml(user.name)}</button>`)
+    .join('');
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>Embedded OpenID provider</title>
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}button{display:block;width:100%;margin:.5rem 0;padding:.6rem;font-size:1rem}</style></head>
+<body><h1>Sign in</h1><p>This is the sample's embedded OpenID provider. <b>${escapeHtml(String(details.params.client_id))}</b> asks for: <code>${escapeHtml(String(details.params.scope))}</code>.</p>
+<form method="post">${buttons}<button name="user" value="">Deny</button></form></body></html>`;
+}
+
+/**
+ * Starts the provider on 127.0.0.1:`port` (0: a free port) with one client,
+ * `sample-app`, allowed to come back to /auth/local of the app on `appPort`, whether
+ * the browser calls the app localhost or 127.0.0.1.
+ */
+export async function startEmbeddedProvider(opts: { port: number; appPort: number }): Promise<EmbeddedProvider> {
   const clientId = 'sample-app';
   const clientSecret = randomBytes(24).toString('base64url');
-  let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end();
-  const server: Server = createServer((req, res) => handle(req, res));
+  // Listen first: the issuer URL carries the port, which may be a free one.
+  const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, '127.0.0.1', resolve);
@@ -45,7 +63,7 @@ export async function startEmbeddedProvider(opts: { port: number; redirectUri: s
       {
         client_id: clientId,
         client_secret: clientSecret,
-        redirect_uris: [opts.redirectUri],
+        redirect_uris: ['localhost', '127.0.0.1'].map((host) => `http://${host}:${opts.appPort}/auth/local`),
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
       },
@@ -58,20 +76,14 @@ export async function startEmbeddedProvider(opts: { port: number; redirectUri: s
     interactions: { url: async (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     features: { devInteractions: { enabled: false } },
     pkce: { required: () => true },
+    ttl: { AccessToken: 3600, AuthorizationCode: 60, IdToken: 3600, RefreshToken: 86400, Interaction: 600, Session: 3600, Grant: 86400 },
     // Put the profile claims in the ID token too, so the guard's validated claims
     // are enough for the page (no userinfo call needed).
     conformIdTokenClaims: false,
   });
 
-  const signInPage = (details: Interaction) => `<!doctype html>
-<html><head><meta charset="utf-8"><title>Embedded OpenID provider</title>
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto}button{display:block;width:100%;margin:.5rem 0;padding:.6rem;font-size:1rem}</style></head>
-<body><h1>Sign in</h1><p>This is the sample's embedded OpenID provider. <b>${escapeHtml(String(details.params.client_id))}</b> asks for: <code>${escapeHtml(String(details.params.scope))}</code>.</p>
-<form method="post">${Object.keys(USERS)
-    .map((u) => `<button name="user" value="${u}">Continue as ${escapeHtml(USERS[u]!.name)}</button>`)
-    .join('')}<button name="user" value="">Deny</button></form></body></html>`;
-
-  const interaction = async (req: IncomingMessage, res: ServerResponse) => {
+  /** The sign-in page (GET) and its answer (POST): a dev account, or a refusal. */
+  const interaction = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const details = await provider.interactionDetails(req, res);
     if (req.method !== 'POST') {
       res.setHeader('content-type', 'text/html; charset=utf-8');
@@ -90,16 +102,17 @@ export async function startEmbeddedProvider(opts: { port: number; redirectUri: s
   };
 
   const callback = provider.callback();
-  handle = (req, res) => {
-    if (req.url?.startsWith('/interaction/')) {
-      interaction(req, res).catch(() => {
-        res.statusCode = 400;
-        res.end('This sign-in expired; start again from the sample app.');
-      });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!req.url?.startsWith('/interaction/')) {
+      callback(req, res);
       return;
     }
-    callback(req, res);
-  };
+    interaction(req, res).catch(() => {
+      res.statusCode = 400;
+      res.setHeader('content-type', 'text/plain; charset=utf-8');
+      res.end('This sign-in expired; start again from the sample app.');
+    });
+  });
 
   return {
     issuer,

@@ -1,21 +1,24 @@
-import { startSample } from './app.js';
+import type { INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { createSampleApp } from './app.js';
+import type { EmbeddedProvider } from './embedded-provider.js';
+import { EMBEDDED_PROVIDER } from './embedded-provider.module.js';
 
-// sample/.env is optional: with nothing configured, the embedded provider alone runs.
+// Settings come from sample/.env (see sample/.env.example) and the environment.
+let app: INestApplication | undefined;
 try {
-  process.loadEnvFile('sample/.env');
-} catch {
-  // no sample/.env
-}
-
-const sample = await startSample({
-  port: Number(process.env.PORT ?? 3000),
-  providerPort: Number(process.env.SAMPLE_PROVIDER_PORT ?? 3001),
-});
-console.log(`nestjs-oauth-client sample on ${sample.url}`);
-if (sample.provider) console.log(`embedded OpenID provider on ${sample.provider.issuer}`);
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void sample.close().then(() => process.exit(0));
-  });
+  app = await createSampleApp();
+  app.enableShutdownHooks();
+  const port = Number(app.get(ConfigService).get('PORT') ?? 3000);
+  await app.listen(port, '127.0.0.1');
+  console.log(`nestjs-oauth-client sample on http://localhost:${port}`);
+  const provider = app.get<EmbeddedProvider | null>(EMBEDDED_PROVIDER);
+  if (provider) {
+    console.log(`embedded OpenID provider on ${provider.issuer} (its "development-only" warnings are expected: it is a local stand-in)`);
+  }
+} catch (err) {
+  // A busy port, a misconfigured client (OAuthConfigError names it and the field)…
+  console.error(`The sample could not start: ${err instanceof Error ? err.message : String(err)}`);
+  await app?.close();
+  process.exit(1);
 }

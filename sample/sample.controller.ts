@@ -1,81 +1,74 @@
-import { Controller, Get, Inject, Redirect, Req, Res, UseGuards } from '@nestjs/common';
+import { BadGatewayException, Controller, Get, Inject, Post, Redirect, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { OAuthGuard, OAuthRegistry, type OAuth2Client, type OAuth2Token, type OAuthResult } from '../lib/index.js';
-import { REAL_PROVIDERS, SAMPLE_OPTIONS, type SampleOptions } from './sample.config.js';
-import { renderHome, type SignedInUser } from './sample.page.js';
-
-interface SampleSession {
-  user?: SignedInUser;
-  destroy(cb: (err?: unknown) => void): void;
-}
-type SampleRequest = Request & { session: SampleSession; oauth?: OAuthResult };
-
-/** Shows only the first characters: enough to tell tokens apart, useless to a thief. */
-export function maskToken(token: string): string {
-  return token.length <= 8 ? '••••' : `${token.slice(0, 4)}…(${token.length} chars)`;
-}
+import {
+  OAuthGuard,
+  OAuthRegistry,
+  OAuthToken,
+  OAuthUser,
+  type OAuth2Client,
+  type OAuth2Token,
+  type UserInfo,
+} from '../lib/index.js';
+import { providerLabel } from './sample.config.js';
+import { maskToken, renderHome, type SignedInUser } from './sample.page.js';
+import { SESSION_COOKIE } from './session.js';
 
 @Controller()
 export class SampleController {
-  constructor(
-    @Inject(OAuthRegistry) private readonly registry: OAuthRegistry,
-    @Inject(SAMPLE_OPTIONS) private readonly options: SampleOptions,
-  ) {}
+  constructor(@Inject(OAuthRegistry) private readonly registry: OAuthRegistry) {}
 
+  /** Only configured providers are registered, so the registry lists what to offer. */
   @Get()
-  home(@Req() req: SampleRequest, @Res() res: Response): void {
-    const providers = [
-      ...(this.options.local ? [{ name: 'local', label: 'the embedded OpenID provider' }] : []),
-      ...this.options.real.map((name) => ({ name, label: REAL_PROVIDERS[name].label })),
-    ];
-    res.type('html').send(renderHome(providers, req.session.user));
+  home(@Req() req: Request, @Res() res: Response): void {
+    const providers = this.registry.names().map((name) => ({ name, label: providerLabel(name) }));
+    res.type('html').setHeader('cache-control', 'no-store');
+    res.send(renderHome(providers, req.session.user));
   }
 
-  // One route per provider serves both steps: the guard redirects a plain GET to the
-  // provider, and completes the callback the provider sends back here.
+  // One route per provider serves both steps: the guard answers a plain GET with a
+  // redirect to the provider, and completes the callback the provider sends back
+  // here; only then does the handler run.
   @Get('auth/local')
   @UseGuards(OAuthGuard('local'))
   @Redirect('/')
-  local(@Req() req: SampleRequest): void {
-    this.signIn(req);
+  async local(@Req() req: Request, @OAuthToken() token: OAuth2Token, @OAuthUser() user: UserInfo): Promise<void> {
+    await this.logIn(req, { provider: 'local', claims: { ...user }, token: maskToken(token.access_token) });
   }
 
   @Get('auth/google')
   @UseGuards(OAuthGuard('google'))
   @Redirect('/')
-  google(@Req() req: SampleRequest): void {
-    this.signIn(req);
+  async google(@Req() req: Request, @OAuthToken() token: OAuth2Token, @OAuthUser() user: UserInfo): Promise<void> {
+    await this.logIn(req, { provider: 'google', claims: { ...user }, token: maskToken(token.access_token) });
   }
 
   @Get('auth/github')
   @UseGuards(OAuthGuard('github'))
   @Redirect('/')
-  async github(@Req() req: SampleRequest): Promise<void> {
-    const oauth = req.oauth!;
-    // GitHub is plain OAuth 2: the profile comes from its API, called through the client.
+  async github(@Req() req: Request, @OAuthToken() token: OAuth2Token): Promise<void> {
+    // GitHub is plain OAuth 2 (no ID token): the profile comes from its API, through
+    // the client, which resolves 'user' under apiBaseUrl and sends the token.
     const client = this.registry.get('github') as OAuth2Client;
-    const token = oauth.token as OAuth2Token;
-    const res = await client.get('user', { token });
-    const profile = (await res.json()) as { id: number; login: string; name?: string; email?: string };
-    req.session.user = {
+    const answer = await client.get('user', { token });
+    if (!answer.ok) throw new BadGatewayException(`GitHub answered ${answer.status} to GET /user.`);
+    const profile = (await answer.json()) as { id: number; login: string; name?: string | null; email?: string | null };
+    await this.logIn(req, {
       provider: 'github',
       claims: { sub: String(profile.id), login: profile.login, name: profile.name, email: profile.email },
       token: maskToken(token.access_token),
-    };
+    });
   }
 
-  @Get('logout')
-  @Redirect('/')
-  async logout(@Req() req: SampleRequest): Promise<void> {
-    await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+  @Post('logout')
+  @Redirect('/', 303)
+  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    await new Promise<void>((resolve, reject) => req.session.destroy((err: unknown) => (err ? reject(err) : resolve())));
+    res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax' });
   }
 
-  private signIn(req: SampleRequest): void {
-    const oauth = req.oauth!;
-    req.session.user = {
-      provider: oauth.client,
-      claims: { ...(oauth.userinfo ?? {}) },
-      token: maskToken((oauth.token as OAuth2Token).access_token),
-    };
+  /** A new session id at login, so a session id planted before it is worth nothing. */
+  private async logIn(req: Request, user: SignedInUser): Promise<void> {
+    await new Promise<void>((resolve, reject) => req.session.regenerate((err: unknown) => (err ? reject(err) : resolve())));
+    req.session.user = user;
   }
 }
