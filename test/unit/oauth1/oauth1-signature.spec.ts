@@ -1,257 +1,355 @@
-import { createHmac, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   baseStringUri,
   normalizeParameters,
+  parseFormEncoded,
   percentEncode,
   signRequest,
-  signatureBaseString,
   type Param,
+  type SignedRequest,
+  type SignRequestInput,
 } from '../../../lib/clients/oauth1/oauth1-signature.js';
 
-/** The OAuth parameters of a signed request, decoded from wherever they were put. */
-function oauthParamsOf(signed: { url: string; headers: Record<string, string>; form?: URLSearchParams }): Map<string, string> {
+/** The protocol parameters of a signed request, decoded from the header, query or body. */
+function protocolParams(signed: SignedRequest): Map<string, string> {
   const out = new Map<string, string>();
   const header = signed.headers.authorization;
-  if (header) {
-    for (const m of header.slice('OAuth '.length).matchAll(/([\w]+)="([^"]*)"/g)) out.set(m[1]!, decodeURIComponent(m[2]!));
-  }
+  if (header) for (const m of header.slice('OAuth '.length).matchAll(/(\w+)="([^"]*)"/g)) out.set(m[1]!, decodeURIComponent(m[2]!));
   for (const [k, v] of new URL(signed.url).searchParams) if (k.startsWith('oauth_')) out.set(k, v);
   for (const [k, v] of signed.form ?? []) if (k.startsWith('oauth_')) out.set(k, v);
   return out;
 }
 
-describe('RFC 5849 section 3.4.1.1 example', () => {
-  // POST /request?b5=%3D%253D&a3=a&c%40=&a2=r%20b with body "c2&a3=2+q", copied from the RFC.
-  const expected =
-    'POST&http%3A%2F%2Fexample.com%2Frequest&a2%3Dr%2520b%26a3%3D2%2520q%26a3%3Da%26b5%3D%253D%25253D%26c%2540%3D%26c2%3D%26oauth_consumer_key%3D9djdj82h48djs9d2%26oauth_nonce%3D7d8f3e4a%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D137131201%26oauth_token%3Dkkk9d7dh3k39sjv7';
-  const oauth: Param[] = [
-    ['realm', 'Example'],
-    ['oauth_consumer_key', '9djdj82h48djs9d2'],
-    ['oauth_token', 'kkk9d7dh3k39sjv7'],
-    ['oauth_signature_method', 'HMAC-SHA1'],
-    ['oauth_timestamp', '137131201'],
-    ['oauth_nonce', '7d8f3e4a'],
-    ['oauth_signature', 'bYT5CMsGcbgUdFHObYMEfcx6bsw='],
-  ];
+// ---- A second, deliberately plain implementation of RFC 5849 3.4.1, used as the oracle.
 
-  it('builds the base string byte for byte', () => {
-    const url = new URL('http://example.com/request?b5=%3D%253D&a3=a&c%40=&a2=r%20b');
-    const query = [...url.searchParams];
-    const body = [...new URLSearchParams('c2&a3=2+q')];
-    expect(signatureBaseString('post', url, [...query, ...body, ...oauth])).toBe(expected);
+/** 3.6, byte by byte over UTF-8. */
+function refEncode(s: string): string {
+  let out = '';
+  for (const byte of Buffer.from(s, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    out += /^[A-Za-z0-9._~-]$/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** application/x-www-form-urlencoded parsing, by hand. */
+const dec = (x: string) => decodeURIComponent(x.replace(/\+/g, ' '));
+function refDecodeForm(s: string): Array<[string, string]> {
+  return s
+    .split('&')
+    .filter((part) => part !== '')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      return eq < 0 ? [dec(part), ''] : [dec(part.slice(0, eq)), dec(part.slice(eq + 1))];
+    });
+}
+
+function refBaseString(method: string, baseUri: string, params: Array<[string, string]>): string {
+  const pairs = params
+    .filter(([n]) => n !== 'realm' && n !== 'oauth_signature')
+    .map(([n, v]) => [refEncode(n), refEncode(v)])
+    .sort((a, b) => Buffer.compare(Buffer.from(`${a[0]}\u0000${a[1]}`), Buffer.from(`${b[0]}\u0000${b[1]}`)));
+  return [method, refEncode(baseUri), refEncode(pairs.map(([n, v]) => `${n}=${v}`).join('&'))].join('&');
+}
+
+const randomByte = () => randomBytes(1)[0]!;
+const pick = <T>(list: readonly T[]): T => list[randomByte() % list.length]!;
+const NAMES = ['a', 'b', 'B', 'a b', 'a+b', 'é', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'oauthy', 'x[]', ''];
+const PIECES = ['a', 'Z', '0', ' ', '+', '%', '%20', '&', '=', '☃', '😀', '~', '*', '/', '?', '#', '"', "'", '\n', ''];
+const randomValue = () => Array.from({ length: randomByte() % 7 }, () => pick(PIECES)).join('');
+const randomParams = (): Array<[string, string]> => Array.from({ length: randomByte() % 7 }, () => [pick(NAMES), randomValue()]);
+
+const creds = { consumerKey: 'ck', consumerSecret: 'c s&', token: 'tk', tokenSecret: 't/s', nonce: 'n0nce', timestamp: '1700000000' } as const;
+const hmac = (key: string, base: string) => createHmac('sha1', key).update(base).digest('base64');
+const KEY = 'c%20s%26&t%2Fs';
+
+const sigOf = (url: string, form?: string) =>
+  protocolParams(signRequest({ method: 'POST', url, ...(form === undefined ? {} : { form }), ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'header' })).get('oauth_signature');
+
+describe('percent-encoding (RFC 5849 section 3.6)', () => {
+  it('keeps exactly the unreserved ASCII characters and writes %XX upper-case for every other octet', () => {
+    for (let code = 0; code < 128; code++) {
+      const c = String.fromCharCode(code);
+      const unreserved = /[A-Za-z0-9._~-]/.test(c);
+      expect(percentEncode(c)).toBe(unreserved ? c : `%${code.toString(16).toUpperCase().padStart(2, '0')}`);
+    }
+    expect(percentEncode("Ladies + Gentlemen!*'()")).toBe('Ladies%20%2B%20Gentlemen%21%2A%27%28%29');
+    expect(percentEncode('é☃😀')).toBe('%C3%A9%E2%98%83%F0%9F%98%80');
   });
 
-  it('signs it with HMAC-SHA1 under the secrets of RFC 5849 section 3.1', () => {
-    const signed = signRequest({
-      method: 'POST',
-      url: 'http://example.com/request?b5=%3D%253D&a3=a&c%40=&a2=r%20b',
-      form: new URLSearchParams('c2&a3=2+q'),
-      consumerKey: '9djdj82h48djs9d2',
-      consumerSecret: 'j49sk3j29djd',
-      token: 'kkk9d7dh3k39sjv7',
-      tokenSecret: 'dh893hdasih9',
-      signatureMethod: 'HMAC-SHA1',
-      signatureType: 'header',
-      realm: 'Example',
-      nonce: '7d8f3e4a',
-      timestamp: '137131201',
-    });
-    // signRequest adds oauth_version=1.0 (sorted last), which the RFC example omits; the
-    // key per 3.4.2 is the encoded client secret, "&", the encoded token secret.
-    const withVersion = `${expected}%26oauth_version%3D1.0`;
-    expect(oauthParamsOf(signed).get('oauth_signature')).toBe(createHmac('sha1', 'j49sk3j29djd&dh893hdasih9').update(withVersion).digest('base64'));
-    expect(signed.headers.authorization).toMatch(/^OAuth realm="Example", oauth_consumer_key="9djdj82h48djs9d2", /);
+  it('encodes a lone surrogate as U+FFFD instead of throwing', () => {
+    expect(percentEncode('a\uD800b')).toBe('a%EF%BF%BDb');
+    expect(percentEncode('\uDC00')).toBe('%EF%BF%BD');
   });
 });
 
-describe('published signatures', () => {
-  it('OAuth 1.0 appendix A.5 (photos.example.net): tR3+Ty81lMeYAr/Fid0kMTYa/WM=', () => {
-    const signed = signRequest({
-      method: 'GET',
-      url: 'http://photos.example.net/photos?file=vacation.jpg&size=original',
-      consumerKey: 'dpf43f3p2l4k3l03',
-      consumerSecret: 'kd94hf93k423kf44',
-      token: 'nnch734d00sl2jdk',
-      tokenSecret: 'pfkkdhi9sl3r4s00',
-      signatureMethod: 'HMAC-SHA1',
-      signatureType: 'header',
-      nonce: 'kllo9940pd9333jh',
-      timestamp: '1191242096',
-    });
-    expect(oauthParamsOf(signed).get('oauth_signature')).toBe('tR3+Ty81lMeYAr/Fid0kMTYa/WM=');
-    expect(signed.url).toBe('http://photos.example.net/photos?file=vacation.jpg&size=original');
-  });
-
-  // X's docs print tnnArxj06cWHq44gCs1OSKk/jLY= in the header, a known non-reproducible
-  // value; their documented base string and key give hCtSmYh+iHYCEqBWrE7C7hYmtUk=.
-  it("X's documentation example (statuses/update with a form body): hCtSmYh+iHYCEqBWrE7C7hYmtUk=", () => {
-    const signed = signRequest({
-      method: 'POST',
-      url: 'https://api.twitter.com/1.1/statuses/update.json?include_entities=true',
-      form: new URLSearchParams({ status: 'Hello Ladies + Gentlemen, a signed OAuth request!' }),
-      consumerKey: 'xvz1evFS4wEEPTGEFPHBog',
-      consumerSecret: 'kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw',
-      token: '370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb',
-      tokenSecret: 'LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE',
-      signatureMethod: 'HMAC-SHA1',
-      signatureType: 'header',
-      nonce: 'kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg',
-      timestamp: '1318622958',
-    });
-    expect(oauthParamsOf(signed).get('oauth_signature')).toBe('hCtSmYh+iHYCEqBWrE7C7hYmtUk=');
-  });
-
-  it('PLAINTEXT is the encoded secrets joined by "&" (OAuth 1.0 appendix A.2, RFC 5849 3.4.4)', () => {
-    const base = { method: 'POST', url: 'https://photos.example.net/request_token', consumerKey: 'dpf43f3p2l4k3l03', signatureType: 'header' as const };
-    expect(oauthParamsOf(signRequest({ ...base, consumerSecret: 'kd94hf93k423kf44', signatureMethod: 'PLAINTEXT' })).get('oauth_signature')).toBe(
-      'kd94hf93k423kf44&',
-    );
-    expect(
-      oauthParamsOf(signRequest({ ...base, consumerSecret: 'j49sk3j29djd', tokenSecret: 'dh893hdasih9', token: 't', signatureMethod: 'PLAINTEXT' })).get(
-        'oauth_signature',
-      ),
-    ).toBe('j49sk3j29djd&dh893hdasih9');
-    expect(oauthParamsOf(signRequest({ ...base, consumerSecret: 'a&b c', signatureMethod: 'PLAINTEXT' })).get('oauth_signature')).toBe('a%26b%20c&');
-  });
-
-  it('RSA-SHA1 verifies with the public key over the base string', () => {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const signed = signRequest({
-      method: 'GET',
-      url: 'http://photos.example.net/photos?file=vacation.jpg&size=original',
-      consumerKey: 'dpf43f3p2l4k3l03',
-      consumerSecret: '',
-      rsaKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      token: 'nnch734d00sl2jdk',
-      signatureMethod: 'RSA-SHA1',
-      signatureType: 'header',
-      nonce: 'kllo9940pd9333jh',
-      timestamp: '1191242096',
-    });
-    const base =
-      'GET&http%3A%2F%2Fphotos.example.net%2Fphotos&file%3Dvacation.jpg%26oauth_consumer_key%3Ddpf43f3p2l4k3l03%26oauth_nonce%3Dkllo9940pd9333jh%26oauth_signature_method%3DRSA-SHA1%26oauth_timestamp%3D1191242096%26oauth_token%3Dnnch734d00sl2jdk%26oauth_version%3D1.0%26size%3Doriginal';
-    const signature = Buffer.from(oauthParamsOf(signed).get('oauth_signature')!, 'base64');
-    expect(verify('RSA-SHA1', Buffer.from(base), publicKey, signature)).toBe(true);
-    expect(verify('RSA-SHA1', Buffer.from(base.replace('vacation', 'holiday')), publicKey, signature)).toBe(false);
-  });
-
-  it('HMAC-SHA256 uses the same key and base string with SHA-256', () => {
-    const signed = signRequest({
-      method: 'GET',
-      url: 'http://photos.example.net/photos?file=vacation.jpg&size=original',
-      consumerKey: 'dpf43f3p2l4k3l03',
-      consumerSecret: 'kd94hf93k423kf44',
-      token: 'nnch734d00sl2jdk',
-      tokenSecret: 'pfkkdhi9sl3r4s00',
-      signatureMethod: 'HMAC-SHA256',
-      signatureType: 'header',
-      nonce: 'kllo9940pd9333jh',
-      timestamp: '1191242096',
-    });
-    const base =
-      'GET&http%3A%2F%2Fphotos.example.net%2Fphotos&file%3Dvacation.jpg%26oauth_consumer_key%3Ddpf43f3p2l4k3l03%26oauth_nonce%3Dkllo9940pd9333jh%26oauth_signature_method%3DHMAC-SHA256%26oauth_timestamp%3D1191242096%26oauth_token%3Dnnch734d00sl2jdk%26oauth_version%3D1.0%26size%3Doriginal';
-    expect(oauthParamsOf(signed).get('oauth_signature')).toBe(createHmac('sha256', 'kd94hf93k423kf44&pfkkdhi9sl3r4s00').update(base).digest('base64'));
-  });
-});
-
-describe('base string rules', () => {
-  it('lower-cases scheme and host, drops default ports, keeps other ports and the path', () => {
+describe('base string URI (RFC 5849 section 3.4.1.2)', () => {
+  it('lower-cases scheme and host, drops only the default port, keeps the path and drops query and fragment', () => {
+    // The two examples of the section.
     expect(baseStringUri(new URL('HTTP://EXAMPLE.COM:80/r%20v/X?id=123'))).toBe('http://example.com/r%20v/X');
-    expect(baseStringUri(new URL('https://www.example.net:443/'))).toBe('https://www.example.net/');
     expect(baseStringUri(new URL('https://www.example.net:8080/?q=1'))).toBe('https://www.example.net:8080/');
+    expect(baseStringUri(new URL('https://Api.Example.NET:443/a/B#frag'))).toBe('https://api.example.net/a/B');
+    // 443 is not http's default, nor 80 https's.
+    expect(baseStringUri(new URL('http://example.com:443/'))).toBe('http://example.com:443/');
+    expect(baseStringUri(new URL('https://example.com:80/'))).toBe('https://example.com:80/');
     expect(baseStringUri(new URL('http://example.com'))).toBe('http://example.com/');
+    expect(baseStringUri(new URL('http://[::1]:8080/x'))).toBe('http://[::1]:8080/x');
   });
 
-  it('percent-encodes per RFC 3986 (unreserved kept, everything else %XX upper-case)', () => {
-    expect(percentEncode("Ladies + Gentlemen!*'()~._-")).toBe('Ladies%20%2B%20Gentlemen%21%2A%27%28%29~._-');
-    expect(percentEncode('☃')).toBe('%E2%98%83');
+  it('gives the same signature with and without the default port, and a different one with another port', () => {
+    const sig = (url: string) => protocolParams(signRequest({ method: 'GET', url, ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'header' })).get('oauth_signature');
+    expect(sig('https://API.example.com:443/1/x?a=1')).toBe(sig('https://api.example.com/1/x?a=1'));
+    expect(sig('HTTP://api.example.com:80/1/x?a=1')).toBe(sig('http://api.example.com/1/x?a=1'));
+    expect(sig('https://api.example.com:8443/1/x?a=1')).not.toBe(sig('https://api.example.com/1/x?a=1'));
+    const signed = signRequest({ method: 'get', url: 'https://API.example.com:443/1/x#frag', ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'header' });
+    expect(signed.baseString!.startsWith('GET&https%3A%2F%2Fapi.example.com%2F1%2Fx&')).toBe(true);
+    expect(signed.url).toBe('https://api.example.com/1/x');
   });
 
-  it('sorts by encoded name then encoded value, repeated names kept', () => {
-    expect(
-      normalizeParameters([
-        ['b', '2'],
-        ['a', '2'],
-        ['a', '10'],
-        ['a', 'Z'],
-        ['A', '1'],
-        ['oauth_signature', 'x'],
-        ['realm', 'y'],
-      ]),
-    ).toBe('A=1&a=10&a=2&a=Z&b=2');
+  it('signs only http and https URLs', () => {
+    expect(() => signRequest({ method: 'GET', url: 'ftp://example.com/x', ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'header' })).toThrow(TypeError);
+  });
+});
+
+describe('parameter normalisation (RFC 5849 section 3.4.1.3.2)', () => {
+  it('sorts by encoded name, then encoded value, in byte order; keeps repeats; leaves out realm and oauth_signature', () => {
+    const params: Param[] = [
+      ['b', '2'],
+      ['a', '2'],
+      ['a', '10'],
+      ['a', 'Z'],
+      ['A', '1'],
+      ['a b', 'x'],
+      ['a', ' '],
+      ['oauth_signature', 'x'],
+      ['realm', 'y'],
+    ];
+    // '%' (0x25) sorts before digits, digits before upper case, upper before lower.
+    expect(normalizeParameters(params)).toBe('A=1&a=%20&a=10&a=2&a=Z&a%20b=x&b=2');
   });
 });
 
 describe('signRequest', () => {
-  const creds = { consumerKey: 'ck', consumerSecret: 'cs', token: 'tk', tokenSecret: 'ts', nonce: 'n', timestamp: '1' };
-
-  const randomValue = (): string => {
-    const alphabet = ['a', 'Z', '0', ' ', '+', '%', '&', '=', '☃', '~', '*', '/', '?', '#'];
-    const n = randomBytes(1)[0]! % 8;
-    return Array.from({ length: n }, () => alphabet[randomBytes(1)[0]! % alphabet.length]).join('');
-  };
-  const randomName = (): string => ['a', 'b', 'c', '__proto__', 'constructor', 'toString', 'x y', 'oauthy'][randomBytes(1)[0]! % 8]!;
-
-  it('gives the same signature whether parameters sit in the query, the body or both (200 random sets)', () => {
-    for (let round = 0; round < 200; round++) {
-      const params: Param[] = Array.from({ length: 1 + (randomBytes(1)[0]! % 6) }, () => [randomName(), randomValue()] as const);
-      const all = new URLSearchParams(params as Array<[string, string]>);
-      const split = randomBytes(1)[0]! % (params.length + 1);
-      const inQuery = new URLSearchParams(params.slice(0, split) as Array<[string, string]>);
-      const inBody = new URLSearchParams(params.slice(split) as Array<[string, string]>);
-      const sig = (url: string, form?: URLSearchParams) =>
-        oauthParamsOf(signRequest({ method: 'POST', url, ...(form ? { form } : {}), ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'header' })).get(
-          'oauth_signature',
-        );
-      const base = 'https://api.example.com/1/x';
-      const a = sig(`${base}?${all.toString()}`);
-      const b = sig(base, all);
-      const c = sig(`${base}?${inQuery.toString()}`, inBody);
-      expect(b, JSON.stringify(params)).toBe(a);
-      expect(c, JSON.stringify(params)).toBe(a);
+  it('matches a plain second implementation, whatever goes in query or body (300 random sets)', () => {
+    for (let round = 0; round < 300; round++) {
+      const params = randomParams();
+      const split = randomByte() % (params.length + 1);
+      const query = new URLSearchParams(params.slice(0, split)).toString();
+      const body = new URLSearchParams(params.slice(split)).toString();
+      const type = pick(['header', 'query', 'body'] as const);
+      const signed = signRequest({
+        method: 'POST',
+        url: `https://Api.Example.com:443/1.1/x y/z${query ? `?${query}` : ''}`,
+        form: body,
+        ...creds,
+        signatureMethod: 'HMAC-SHA1',
+        signatureType: type,
+      });
+      const oauth: Array<[string, string]> = [
+        ['oauth_consumer_key', 'ck'],
+        ['oauth_nonce', 'n0nce'],
+        ['oauth_signature_method', 'HMAC-SHA1'],
+        ['oauth_timestamp', '1700000000'],
+        ['oauth_token', 'tk'],
+        ['oauth_version', '1.0'],
+      ];
+      const expected = refBaseString('POST', 'https://api.example.com/1.1/x%20y/z', [...refDecodeForm(query), ...refDecodeForm(body), ...oauth]);
+      const context = JSON.stringify({ params, split, type });
+      expect(signed.baseString, context).toBe(expected);
+      expect(protocolParams(signed).get('oauth_signature'), context).toBe(hmac(KEY, expected));
     }
   });
 
-  it('reads + in a form body and in the query as a space', () => {
-    const sig = (url: string, form?: URLSearchParams) =>
-      oauthParamsOf(signRequest({ method: 'POST', url, ...(form ? { form } : {}), ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'header' })).get(
-        'oauth_signature',
-      );
-    expect(sig('https://a.example/x', new URLSearchParams('q=a+b'))).toBe(sig('https://a.example/x?q=a%20b'));
+  it('gives one signature for the parameters in the query, in the body, or split between them (300 random sets)', () => {
+    for (let round = 0; round < 300; round++) {
+      const params = randomParams();
+      const split = randomByte() % (params.length + 1);
+      const sign = (query: Array<[string, string]>, body: Array<[string, string]> | undefined) => {
+        const q = new URLSearchParams(query).toString();
+        return protocolParams(
+          signRequest({
+            method: 'POST',
+            url: `https://api.example.com/x${q ? `?${q}` : ''}`,
+            ...(body ? { form: body } : {}),
+            ...creds,
+            signatureMethod: 'HMAC-SHA1',
+            signatureType: 'header',
+          }),
+        ).get('oauth_signature');
+      };
+      const inQuery = sign(params, undefined);
+      expect(sign([], params), JSON.stringify(params)).toBe(inQuery);
+      expect(sign(params.slice(0, split), params.slice(split)), JSON.stringify(params)).toBe(inQuery);
+    }
   });
 
-  it('puts the OAuth parameters where signatureType says, and modifies nothing it was given', () => {
-    const form = new URLSearchParams({ status: 'hi' });
-    const input = { method: 'POST', url: 'https://a.example/x?y=1', form, ...creds, signatureMethod: 'HMAC-SHA1' as const };
-    const frozen = JSON.stringify({ ...input, form: form.toString() });
+  it('reads + as a space in query and body, and %2B as a plus', () => {
+    const space = sigOf('https://a.example/x?q=a%20b');
+    expect(sigOf('https://a.example/x?q=a+b')).toBe(space);
+    expect(sigOf('https://a.example/x', 'q=a+b')).toBe(space);
+    expect(sigOf('https://a.example/x', 'q=a%20b')).toBe(space);
+    const plus = sigOf('https://a.example/x?q=a%2Bb');
+    expect(plus).not.toBe(space);
+    expect(sigOf('https://a.example/x', 'q=a%2Bb')).toBe(plus);
+    expect(plus).toBe(hmac(KEY, refBaseString('POST', 'https://a.example/x', [['q', 'a+b'], ...Object.entries({ oauth_consumer_key: 'ck', oauth_nonce: 'n0nce', oauth_signature_method: 'HMAC-SHA1', oauth_timestamp: '1700000000', oauth_token: 'tk', oauth_version: '1.0' })])));
+  });
+
+  it('gives one signature in every placement, and puts the protocol parameters where asked', () => {
+    const input = { method: 'POST', url: 'https://a.example/x?y=1', form: { status: 'hi there' }, ...creds, signatureMethod: 'HMAC-SHA1' } as const;
     const header = signRequest({ ...input, signatureType: 'header' });
-    expect(header.headers.authorization).toMatch(/^OAuth oauth_consumer_key="ck", /);
-    expect(header.url).toBe('https://a.example/x?y=1');
-    expect(header.form?.toString()).toBe('status=hi');
     const query = signRequest({ ...input, signatureType: 'query' });
-    expect(new URL(query.url).searchParams.get('oauth_signature')).toBe(oauthParamsOf(header).get('oauth_signature'));
-    expect(query.headers.authorization).toBeUndefined();
     const body = signRequest({ ...input, signatureType: 'body' });
-    expect(body.form?.get('oauth_signature')).toBe(oauthParamsOf(header).get('oauth_signature'));
-    expect(body.form?.get('status')).toBe('hi');
-    expect(JSON.stringify({ ...input, form: form.toString() })).toBe(frozen);
+    const signature = protocolParams(header).get('oauth_signature');
+    expect(signature).toBeDefined();
+
+    expect(header.headers).toEqual({ authorization: expect.stringMatching(/^OAuth oauth_consumer_key="ck", /) as unknown });
+    expect(header.url).toBe('https://a.example/x?y=1');
+    expect(header.form?.toString()).toBe('status=hi+there');
+
+    expect(query.headers).toEqual({});
+    expect(new URL(query.url).searchParams.get('oauth_signature')).toBe(signature);
+    expect(query.form?.toString()).toBe('status=hi+there');
+
+    expect(body.headers).toEqual({});
+    expect(body.url).toBe('https://a.example/x?y=1');
+    expect(body.form?.get('oauth_signature')).toBe(signature);
+    expect(body.form?.get('status')).toBe('hi there');
+    expect(body.oauthParams.map(([n]) => n)).toEqual([
+      'oauth_consumer_key',
+      'oauth_signature_method',
+      'oauth_timestamp',
+      'oauth_nonce',
+      'oauth_version',
+      'oauth_token',
+      'oauth_signature',
+    ]);
   });
 
-  it('draws a fresh CSPRNG nonce and a seconds timestamp each time', () => {
+  it('appends query parameters after the query as given, byte for byte', () => {
+    const signed = signRequest({ method: 'GET', url: 'https://a.example/x?b=%7e&a=1+2&c', ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'query' });
+    expect(signed.url.startsWith('https://a.example/x?b=%7e&a=1+2&c&oauth_consumer_key=ck&oauth_signature_method=HMAC-SHA1&')).toBe(true);
+    expect(signed.url).toMatch(/&oauth_signature=[A-Za-z0-9%]+$/);
+    expect(new URL(signed.url).searchParams.get('oauth_signature')).toBe(protocolParams(signRequest({ ...creds, method: 'GET', url: 'https://a.example/x?b=%7e&a=1+2&c', signatureMethod: 'HMAC-SHA1', signatureType: 'header' })).get('oauth_signature'));
+  });
+
+  it('creates a body for body placement when none was given, and refuses it on GET and HEAD', () => {
+    const signed = signRequest({ method: 'POST', url: 'https://a.example/x', ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'body' });
+    expect(signed.form?.get('oauth_consumer_key')).toBe('ck');
+    for (const method of ['GET', 'head']) {
+      expect(() => signRequest({ method, url: 'https://a.example/x', ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'body' })).toThrow(TypeError);
+    }
+  });
+
+  it('sends callback, verifier, extra protocol parameters and realm, signing all but realm', () => {
+    const signed = signRequest({
+      method: 'POST',
+      url: 'https://a.example/initiate',
+      ...creds,
+      callback: 'https://app.example/cb?x=1',
+      verifier: 'v',
+      extraOAuthParams: { oauth_body_hash: '2jmj7l5rSw0yVb/vlWAYkK/YBwk=' },
+      realm: 'Photos',
+      signatureMethod: 'HMAC-SHA1',
+      signatureType: 'header',
+    });
+    expect(signed.headers.authorization).toMatch(/^OAuth realm="Photos", /);
+    expect(signed.headers.authorization).toContain('oauth_callback="https%3A%2F%2Fapp.example%2Fcb%3Fx%3D1"');
+    expect(signed.headers.authorization).toContain('oauth_body_hash="2jmj7l5rSw0yVb%2FvlWAYkK%2FYBwk%3D"');
+    expect(signed.baseString).toContain(
+      'oauth_body_hash%3D2jmj7l5rSw0yVb%252FvlWAYkK%252FYBwk%253D%26oauth_callback%3Dhttps%253A%252F%252Fapp.example%252Fcb%253Fx%253D1%26',
+    );
+    expect(signed.baseString).toContain('%26oauth_verifier%3Dv%26');
+    expect(signed.baseString).not.toContain('realm');
+  });
+
+  it('refuses extra parameters that are not protocol parameters or that it sets itself, and a realm that would break the header', () => {
+    const base = { method: 'GET', url: 'https://a.example/x', ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'header' } as const;
+    expect(() => signRequest({ ...base, extraOAuthParams: { status: 'x' } })).toThrow(TypeError);
+    expect(() => signRequest({ ...base, extraOAuthParams: [['oauth_nonce', 'x']] })).toThrow(TypeError);
+    expect(() => signRequest({ ...base, realm: 'a", oauth_token="evil' })).toThrow(TypeError);
+    expect(() => signRequest({ ...base, method: 'GET /x' })).toThrow(TypeError);
+    expect(() => signRequest({ ...base, timestamp: '12.5' })).toThrow(TypeError);
+  });
+
+  it('leaves oauth_version out on request', () => {
+    const signed = signRequest({ method: 'GET', url: 'https://a.example/x', ...creds, includeVersion: false, signatureMethod: 'HMAC-SHA1', signatureType: 'header' });
+    expect(protocolParams(signed).has('oauth_version')).toBe(false);
+    expect(signed.baseString).not.toContain('oauth_version');
+  });
+
+  it('modifies nothing it was given', () => {
+    const url = new URL('https://a.example/x?y=1#f');
+    const params = new URLSearchParams({ status: 'hi' });
+    const pairs: Array<[string, string]> = [['a', '1']];
+    const record = JSON.parse('{"__proto__":"p","b":"2"}') as Record<string, string>;
+    const extra = { oauth_body_hash: 'h' };
+    const snapshot = () => JSON.stringify([url.href, params.toString(), pairs, Object.entries(record), extra]);
+    const before = snapshot();
+    for (const type of ['header', 'query', 'body'] as const) {
+      for (const form of [params, pairs, record]) {
+        const signed = signRequest({ method: 'POST', url, form, ...creds, extraOAuthParams: extra, signatureMethod: 'HMAC-SHA1', signatureType: type });
+        expect(signed.form).not.toBe(params);
+        signed.form!.append('later', 'x');
+      }
+    }
+    expect(snapshot()).toBe(before);
+  });
+
+  it('keeps __proto__ and constructor as ordinary parameter names', () => {
+    const record = JSON.parse('{"__proto__":"p","constructor":"c"}') as Record<string, string>;
+    const sig = (input: Pick<SignRequestInput, 'url' | 'form'>) =>
+      protocolParams(signRequest({ method: 'POST', ...input, ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'header' })).get('oauth_signature');
+    const fromRecord = sig({ url: 'https://a.example/x', form: record });
+    expect(sig({ url: 'https://a.example/x?__proto__=p&constructor=c' })).toBe(fromRecord);
+    expect(sig({ url: 'https://a.example/x', form: '__proto__=p&constructor=c' })).toBe(fromRecord);
+    expect(fromRecord).toBe(
+      hmac(
+        KEY,
+        refBaseString('POST', 'https://a.example/x', [
+          ['__proto__', 'p'],
+          ['constructor', 'c'],
+          ['oauth_consumer_key', 'ck'],
+          ['oauth_nonce', 'n0nce'],
+          ['oauth_signature_method', 'HMAC-SHA1'],
+          ['oauth_timestamp', '1700000000'],
+          ['oauth_token', 'tk'],
+          ['oauth_version', '1.0'],
+        ]),
+      ),
+    );
+    const signed = signRequest({ method: 'POST', url: 'https://a.example/x', form: record, ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'body' });
+    expect(signed.form?.get('__proto__')).toBe('p');
+    expect(Object.getPrototypeOf(signed.headers)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).p).toBeUndefined();
+    expect(Object.prototype.constructor).toBe(Object);
+  });
+
+  it('draws a fresh 128-bit CSPRNG nonce and a timestamp in seconds for every request', () => {
     const nonces = new Set<string>();
-    for (let i = 0; i < 1000; i++) {
-      const p = oauthParamsOf(signRequest({ method: 'GET', url: 'https://a.example/', consumerKey: 'k', consumerSecret: 's', signatureMethod: 'HMAC-SHA1', signatureType: 'header' }));
-      nonces.add(p.get('oauth_nonce')!);
+    for (let i = 0; i < 2000; i++) {
+      const p = protocolParams(signRequest({ method: 'GET', url: 'https://a.example/', consumerKey: 'k', consumerSecret: 's', signatureMethod: 'HMAC-SHA1', signatureType: 'header' }));
+      const nonce = p.get('oauth_nonce')!;
+      expect(nonce).toMatch(/^[0-9a-f]{32}$/);
+      nonces.add(nonce);
+      expect(p.get('oauth_timestamp')).toMatch(/^\d{10}$/);
       expect(Math.abs(Number(p.get('oauth_timestamp')) - Date.now() / 1000)).toBeLessThan(5);
     }
-    expect(nonces.size).toBe(1000);
+    expect(nonces.size).toBe(2000);
   });
+});
 
-  it('keeps __proto__ and constructor parameters as data', () => {
-    const signed = signRequest({ method: 'GET', url: 'https://a.example/x?__proto__=1&constructor=2', ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'query' });
-    expect(new URL(signed.url).searchParams.get('__proto__')).toBe('1');
-    expect(({} as Record<string, unknown>).constructor).toBe(Object);
-    expect(Object.prototype).not.toHaveProperty('1');
+describe('parseFormEncoded', () => {
+  it('decodes a provider answer into a Map: + is a space, the last of repeated names wins, no prototype keys', () => {
+    const parsed = parseFormEncoded('  oauth_token=a%2Bb&oauth_token_secret=c+d&oauth_callback_confirmed=True&__proto__=x&constructor=y&oauth_token=last\n');
+    expect([...parsed]).toEqual([
+      ['oauth_token', 'last'],
+      ['oauth_token_secret', 'c d'],
+      ['oauth_callback_confirmed', 'True'],
+      ['__proto__', 'x'],
+      ['constructor', 'y'],
+    ]);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+    expect(parseFormEncoded('').size).toBe(0);
   });
 });
