@@ -139,6 +139,21 @@ describe.each(PLATFORMS)('OAuth 1.0a login against Authlib on %s', (platform: Pl
     expect(await tokenRequests()).toBe(before);
   });
 
+  it("Authlib's own denial (error=access_denied, no oauth_token) is access_denied, not a new login", async () => {
+    t = await startTestApp({
+      platform,
+      routes: [{ path: '/auth/x', client: 'x' }],
+      oauth: { clients: { x: { ...clientFor(variants[0]), authorizeParams: { deny: 'authlib' } } } },
+    });
+    const browser = new Browser();
+    const callback = await loginToCallback(browser, `${t.origin}/auth/x`);
+    expect(new URL(callback).searchParams.get('error')).toBe('access_denied');
+    expect(new URL(callback).searchParams.has('oauth_token')).toBe(false);
+    const res = await browser.get(callback);
+    expect(res.status).toBe(401);
+    expect(res.json()).toMatchObject({ error: 'access_denied' });
+  });
+
   it('a user who denies gets access_denied', async () => {
     t = await startTestApp({
       platform,
@@ -175,6 +190,7 @@ describe('OAuth 1.0a provider misbehaviour', () => {
     ['oauth_callback_confirmed=false', 200, 'oauth_token=t&oauth_token_secret=s&oauth_callback_confirmed=false', 502, 'invalid_response'],
     ['no token at all', 200, 'garbage', 502, 'invalid_response'],
     ['a 401 refusal', 401, 'oauth_problem=signature_invalid', 401, 'signature_invalid'],
+    ["a 401 refusal in Authlib's words", 401, 'error=invalid_signature&error_description=x', 401, 'invalid_signature'],
     ['a 500', 500, '<html>oops</html>', 502, 'provider_unavailable'],
   ])('stops the login before any redirect on %s', async (_what, status, body, expectedStatus, code) => {
     answer = { status, body };

@@ -15,7 +15,9 @@ interface PendingOAuth1Login {
   returnTo?: string;
 }
 
-const CALLBACK_PARAMS = ['oauth_token', 'oauth_verifier', 'denied'];
+// `error` too: Authlib's provider answers a denial with `error=access_denied` and
+// no oauth_token; without it here that answer would start a new login.
+const CALLBACK_PARAMS = ['oauth_token', 'oauth_verifier', 'denied', 'error'];
 
 /** An OAuth 1.0a client (RFC 5849): temporary credential, verifier, signed calls. */
 export class OAuth1Client extends BaseOAuthClient<OAuth1Token> {
@@ -77,6 +79,11 @@ export class OAuth1Client extends BaseOAuthClient<OAuth1Token> {
     const params = this.callbackParams(req, opts);
     const denied = single(params, 'denied');
     const token = single(params, 'oauth_token') ?? denied;
+    if (token === undefined && params.has('error')) {
+      // Nothing to match against a pending login, and nothing is sent anywhere: the
+      // provider only says it refused.
+      throw new OAuthProviderError('access_denied', 'The user or the provider denied the authorization.');
+    }
     if (typeof token !== 'string' || token === '') {
       throw new OAuthValidationError('mismatching_state', 'The callback has no single "oauth_token"; it does not answer a login of this browser.');
     }
@@ -169,8 +176,9 @@ export class OAuth1Client extends BaseOAuthClient<OAuth1Token> {
     }
     const body = parseFormEncoded(res.body);
     if (res.status >= 400) {
-      // The OAuth Problem Reporting extension names the problem; otherwise it is a refusal.
-      const problem = body.get('oauth_problem');
+      // The OAuth Problem Reporting extension names the problem (Authlib says `error`);
+      // otherwise it is a refusal.
+      const problem = body.get('oauth_problem') ?? body.get('error');
       const code = problem && /^[a-z_]{1,64}$/.test(problem) ? problem : 'access_denied';
       throw new OAuthProviderError(code, `The ${what} refused the request (HTTP ${res.status}).`, { status: res.status });
     }
