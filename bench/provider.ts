@@ -13,6 +13,7 @@ const jwk = { ...(await exportJWK(publicKey)), kid: 'bench-1', alg: 'RS256', use
 const counts: Record<string, number> = {};
 const codes = new Map<string, { nonce?: string; challenge?: string; redirectUri: string; clientId: string }>();
 const refreshTokens = new Set<string>();
+const reusableRefreshTokens = new Set<string>();
 let issuer = '';
 
 async function readBody(req: import('node:http').IncomingMessage): Promise<string> {
@@ -29,7 +30,7 @@ function json(res: import('node:http').ServerResponse, status: number, body: unk
 
 const server = createServer(async (req, res) => {
   const url = new URL(req.url ?? '/', issuer);
-  counts[url.pathname] = (counts[url.pathname] ?? 0) + 1;
+  if (!url.pathname.startsWith('/__')) counts[url.pathname] = (counts[url.pathname] ?? 0) + 1;
   switch (url.pathname) {
     case '/.well-known/openid-configuration':
       return json(res, 200, {
@@ -66,10 +67,14 @@ const server = createServer(async (req, res) => {
       const now = Math.floor(Date.now() / 1000);
       if (form.get('grant_type') === 'refresh_token') {
         const rt = form.get('refresh_token') ?? '';
+        const accessToken = randomBytes(16).toString('base64url');
+        // A reusable refresh token (no rotation) answers every use the same way.
+        if (reusableRefreshTokens.has(rt)) return json(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: 3600 });
+        // Rotation: each refresh token works once (RFC 9700 4.14.2).
         if (!refreshTokens.delete(rt)) return json(res, 400, { error: 'invalid_grant' });
         const next = randomBytes(16).toString('base64url');
         refreshTokens.add(next);
-        return json(res, 200, { access_token: randomBytes(16).toString('base64url'), token_type: 'Bearer', expires_in: 3600, refresh_token: next });
+        return json(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: 3600, refresh_token: next });
       }
       const grant = codes.get(form.get('code') ?? '');
       codes.delete(form.get('code') ?? '');
@@ -94,14 +99,17 @@ const server = createServer(async (req, res) => {
     case '/api/me':
       return json(res, 200, { sub: 'bench-user', name: 'Bench User' });
     case '/__stats':
-      counts['/__stats']--;
       return json(res, 200, counts);
     case '/__reset':
       for (const k of Object.keys(counts)) delete counts[k];
       return json(res, 200, {});
+    case '/__cpu': {
+      const { user, system } = process.cpuUsage();
+      return json(res, 200, { cpu: user + system });
+    }
     case '/__refresh-token': {
       const rt = randomBytes(16).toString('base64url');
-      refreshTokens.add(rt);
+      (url.searchParams.has('reusable') ? reusableRefreshTokens : refreshTokens).add(rt);
       return json(res, 200, { refresh_token: rt });
     }
     default:
@@ -109,6 +117,12 @@ const server = createServer(async (req, res) => {
   }
 });
 server.keepAliveTimeout = 30_000;
+// New TCP connections count too: a client that does not reuse them costs the provider more.
+server.on('connection', () => {
+  counts['connections'] = (counts['connections'] ?? 0) + 1;
+});
+process.once('SIGTERM', () => process.exit(0));
+process.once('SIGINT', () => process.exit(0));
 server.listen(Number(process.argv[2] ?? 0), '127.0.0.1', () => {
   issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   console.log(`READY ${(server.address() as AddressInfo).port}`);
