@@ -22,7 +22,7 @@ export function resolveApiUrl(input: string, apiBaseUrl: string | undefined): UR
     throw invalid('is protocol-relative and could leave the API host');
   }
   if (!apiBaseUrl) throw invalid('is relative, and this client has no apiBaseUrl');
-  const base = new URL(apiBaseUrl);
+  const base = parsedBase(apiBaseUrl);
   const [pathPart, ...rest] = input.split(/(?=[?#])/);
   const suffix = rest.join('');
   const path = pathPart ?? '';
@@ -41,6 +41,20 @@ export function resolveApiUrl(input: string, apiBaseUrl: string | undefined): UR
   const url = new URL(base.origin + '/' + segments.join('/') + trailing + suffix);
   if (url.origin !== base.origin) throw invalid('would leave the API origin');
   return url;
+}
+
+const baseCache = new Map<string, { origin: string; pathname: string }>();
+
+/** apiBaseUrl is fixed per client: parse it once. */
+function parsedBase(apiBaseUrl: string): { origin: string; pathname: string } {
+  let base = baseCache.get(apiBaseUrl);
+  if (!base) {
+    const url = new URL(apiBaseUrl);
+    base = { origin: url.origin, pathname: url.pathname };
+    if (baseCache.size > 1000) baseCache.clear();
+    baseCache.set(apiBaseUrl, base);
+  }
+  return base;
 }
 
 function decodeSafe(seg: string): string {

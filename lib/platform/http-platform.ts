@@ -122,7 +122,7 @@ export function requestCookies(req: PlatformRequest): Map<string, string> {
     if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
     if (!out.has(name)) {
       try {
-        out.set(name, decodeURIComponent(value));
+        out.set(name, value.includes('%') ? decodeURIComponent(value) : value);
       } catch {
         out.set(name, value);
       }
@@ -139,7 +139,9 @@ export interface CookieOptions {
 }
 
 export function serializeCookie(name: string, value: string, opts: CookieOptions): string {
-  let out = `${name}=${encodeURIComponent(value)}; Path=${opts.path ?? '/'}; HttpOnly; SameSite=${opts.sameSite}`;
+  // Our values (JWE, base64url) are already cookie-safe; anything else is encoded.
+  const safe = /^[\w.~-]*$/.test(value) ? value : encodeURIComponent(value);
+  let out = `${name}=${safe}; Path=${opts.path ?? '/'}; HttpOnly; SameSite=${opts.sameSite}`;
   if (opts.maxAge !== undefined) {
     out += `; Max-Age=${Math.max(0, Math.floor(opts.maxAge))}`;
     if (opts.maxAge <= 0) out += '; Expires=Thu, 01 Jan 1970 00:00:00 GMT';
