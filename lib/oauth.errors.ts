@@ -115,10 +115,11 @@ const STATUS_BY_CODE: Record<string, number> = {
 
 /** The HTTP status the guard answers for an error of this code. */
 export function statusForCode(code: OAuthErrorCode, fromProvider: boolean): number {
-  const known = STATUS_BY_CODE[code];
-  if (known !== undefined) return known;
-  // Any other code is an OAuth error the provider returned: the user or the grant was refused.
-  return fromProvider ? 401 : 500;
+  // An error the provider returned is a refusal of the user or the grant, whatever it
+  // is called: a provider must not be able to make the app report a 5xx outage or a
+  // misconfiguration by naming its error after one of ours.
+  if (fromProvider) return 401;
+  return STATUS_BY_CODE[code] ?? 500;
 }
 
 export interface OAuthExceptionBody {

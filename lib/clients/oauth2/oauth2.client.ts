@@ -260,7 +260,10 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
     // 3. The provider's own refusal.
     const error = single(params, 'error');
     if (error !== undefined) {
-      const code = typeof error === 'string' && /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,128}$/.test(error) ? error : 'invalid_request';
+      if (typeof error !== 'string' || !/^[\x20\x21\x23-\x5B\x5D-\x7E]{1,128}$/.test(error)) {
+        throw new OAuthValidationError('invalid_request', 'The callback "error" is repeated or not a valid OAuth error code.');
+      }
+      const code = error;
       const description = single(params, 'error_description');
       throw new OAuthProviderError(code, `The provider refused the authorization: ${code}.`, {
         ...(typeof description === 'string' ? { description: description.slice(0, 500) } : {}),
