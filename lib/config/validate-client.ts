@@ -86,9 +86,6 @@ export function validateClientConfig(name: string, raw: Record<string, unknown>)
   out.signatureType ??= 'header';
   out.leeway ??= DEFAULTS.leeway;
   out.refreshLeeway ??= DEFAULTS.refreshLeeway;
-  if (out.signatureType === 'body' && kind === 'oauth1') {
-    // Body signing is only defined for form bodies (RFC 5849 section 3.5.2); nothing to check here.
-  }
   return Object.freeze({ ...out }) as unknown as ResolvedClientConfig;
 }
 

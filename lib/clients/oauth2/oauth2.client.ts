@@ -18,7 +18,7 @@ import { JwksCache } from '../oidc/jwks-cache.js';
 import { ServerMetadataLoader, type ServerMetadata } from '../oidc/server-metadata.js';
 import { ClientAuthenticator } from './client-auth.js';
 import { randomToken, s256Challenge } from './pkce.js';
-import { parseTokenResponse, throwIfOAuthError } from './token-response.js';
+import { OAUTH_ERROR_CODE, parseTokenResponse, throwIfOAuthError } from './token-response.js';
 
 /** Endpoints of a client: configured ones win, discovery fills the rest. */
 export interface OAuth2Endpoints {
@@ -260,7 +260,7 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
     // 3. The provider's own refusal.
     const error = single(params, 'error');
     if (error !== undefined) {
-      if (typeof error !== 'string' || !/^[\x20\x21\x23-\x5B\x5D-\x7E]{1,128}$/.test(error)) {
+      if (typeof error !== 'string' || !OAUTH_ERROR_CODE.test(error)) {
         throw new OAuthValidationError('invalid_request', 'The callback "error" is repeated or not a valid OAuth error code.');
       }
       const code = error;
@@ -333,13 +333,7 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
         field: 'accessTokenUrl',
       });
     }
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'content-type': 'application/x-www-form-urlencoded',
-    };
-    await this.auth.apply(body, headers, endpoints.issuer ?? url);
-    const res = await providerRequest(url, { method: 'POST', headers, body: body.toString(), maxBytes: DEFAULTS.maxBodyBytes, what }, this.http);
-    return parseTokenResponse(res, what);
+    return parseTokenResponse(await this.endpointRequest(url, body, endpoints, what), what);
   }
 
   /** Calls the userinfo endpoint; refuses a `sub` other than the ID token's. */
@@ -542,6 +536,7 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
     return token;
   }
 
+  /** A form POST to a token-style endpoint, with the client's authentication. */
   private async endpointRequest(url: string, body: URLSearchParams, endpoints: OAuth2Endpoints, what: string) {
     const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' };
     await this.auth.apply(body, headers, endpoints.issuer ?? url);

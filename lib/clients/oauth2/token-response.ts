@@ -3,12 +3,12 @@ import { expectSuccess, parseJsonObject, type ProviderResponse } from '../../htt
 import type { OAuth2Token } from '../../interfaces/oauth-token.interface.js';
 
 // RFC 6749 appendix A.7: error codes are printable ASCII without quote or backslash.
-const ERROR_CODE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,128}$/;
+export const OAUTH_ERROR_CODE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,128}$/;
 
 /** The provider's OAuth `error` in a JSON body, thrown as a coded error. */
 export function throwIfOAuthError(body: Record<string, unknown>, status: number, what: string): void {
   if (body.error === undefined) return;
-  if (typeof body.error !== 'string' || !ERROR_CODE.test(body.error)) {
+  if (typeof body.error !== 'string' || !OAUTH_ERROR_CODE.test(body.error)) {
     throw new OAuthResponseError('invalid_response', `The ${what} answered an "error" that is not a valid OAuth error code.`, { status });
   }
   const description = typeof body.error_description === 'string' ? body.error_description.slice(0, 500) : undefined;
