@@ -1,25 +1,41 @@
+// The public surface: only what an application needs. Everything else is internal.
 export { OAuthModule } from './oauth.module.js';
 export { OAuthRegistry, type OAuthClient } from './oauth.registry.js';
-export { OAuthGuard, OAuthRedirectException, type IOAuthGuard, type OAuthGuardOptions } from './oauth.guard.js';
+export { OAuthGuard, OAuthGuardBase, type OAuthGuardOptions } from './guard/oauth.guard.js';
+export { OAuthRedirectException } from './guard/oauth-redirect.exception.js';
 export { OAuthToken, OAuthUser, InjectOAuthClient } from './oauth.decorators.js';
 export {
   OAuthError,
   OAuthConfigError,
+  OAuthUsageError,
   OAuthProviderError,
-  OAuthResponseError,
   OAuthValidationError,
+  OAuthResponseError,
+  OAuthTransportError,
   OAuthStateStoreError,
+  OAuthHookError,
   OAuthTokenUpdateError,
-  OAuthException,
-  type OAuthErrorCode,
-  type OAuthLibraryErrorCode,
   type OAuthErrorOptions,
-  type OAuthExceptionBody,
-} from './oauth.errors.js';
+} from './errors/oauth.error.js';
+export type {
+  OAuthErrorCode,
+  OAuthLibraryErrorCode,
+  OAuthConfigErrorCode,
+  OAuthUsageErrorCode,
+  OAuthValidationErrorCode,
+  OAuthResponseErrorCode,
+  OAuthTransportErrorCode,
+  OAuthStateStoreErrorCode,
+  OAuthTokenUpdateErrorCode,
+  OAuthHookErrorCode,
+} from './errors/error-codes.js';
+export { OAuthException, type OAuthExceptionBody } from './errors/oauth.exception.js';
 export { OAUTH_MODULE_OPTIONS, getOAuthClientToken } from './oauth.constants.js';
 export { OAuth1Client } from './clients/oauth1/oauth1.client.js';
-export { OAuth2Client, type OAuth2Endpoints } from './clients/oauth2/oauth2.client.js';
-export type { AuthorizeOptions, CallbackOptions, RequestOptions, LoginResult } from './clients/client-context.js';
+export { OAuth2Client } from './clients/oauth2/oauth2.client.js';
+export type { OAuth2Endpoints } from './clients/oauth2/endpoints.js';
+export type { AuthorizeOptions, AuthorizationRequest, CallbackOptions } from './clients/protocol-client.js';
+export type { RequestOptions } from './clients/request-options.js';
 export type { ServerMetadata } from './clients/oidc/server-metadata.js';
 export { OAuthStateStore } from './state/oauth-state.store.js';
 export { MemoryStateStore } from './state/memory-state.store.js';

@@ -49,3 +49,6 @@ export const DEFAULTS = {
 } as const;
 
 export const USER_AGENT = 'nestjs-oauth-client';
+
+/** @internal The module options after validation (`ResolvedModuleOptions`). */
+export const OAUTH_RESOLVED_OPTIONS: unique symbol = Symbol('OAUTH_RESOLVED_OPTIONS');

@@ -1,4 +1,4 @@
-import { OAuthError } from '../oauth.errors.js';
+import { OAuthUsageError } from '../errors/oauth.error.js';
 
 /**
  * Resolves an API path the way the contract promises, so a token never travels to
@@ -65,8 +65,8 @@ function decodeSafe(seg: string): string {
   }
 }
 
-function invalid(why: string): OAuthError {
-  return new OAuthError('invalid_url', `The API URL ${why}; nothing was sent.`);
+function invalid(why: string): OAuthUsageError {
+  return new OAuthUsageError('invalid_url', `The API URL ${why}; nothing was sent.`);
 }
 
 /** Appends `query` to `url`, repeating names for lists. */

@@ -1,55 +1,62 @@
-import { DEFAULTS } from '../oauth.constants.js';
-import { OAuthConfigError, OAuthError, OAuthResponseError } from '../oauth.errors.js';
-import type { ResolvedClientConfig } from '../config/resolved-client.js';
+import { OAuthConfigError, OAuthUsageError } from '../errors/oauth.error.js';
+import { apiRequest } from '../http/api-request.js';
 import type { HttpSettings } from '../http/provider-http.js';
 import type { OAuthToken } from '../interfaces/oauth-token.interface.js';
-import {
-  requestForm,
-  requestOrigin,
-  requestQuery,
-  requestUrlWithoutQuery,
-  sendRedirect,
-  type PlatformRequest,
-  type PlatformResponse,
-} from '../platform/http-platform.js';
+import { USER_AGENT } from '../oauth.constants.js';
+import type { ResolvedClientConfig } from '../config/resolved-client.js';
 import { appendQuery, formParams, resolveApiUrl } from './api-url.js';
-import type { AuthorizeOptions, CallbackOptions, ClientContext, LoginResult, RequestOptions } from './client-context.js';
-import { safeReturnTo } from './return-to.js';
+import type { ClientContext } from './client-context.js';
+import type {
+  AuthorizationRequest,
+  AuthorizationResult,
+  AuthorizeOptions,
+  CallbackOptions,
+  CallbackParams,
+  ProtocolClient,
+} from './protocol-client.js';
+import type { RequestOptions } from './request-options.js';
 
-/** Parameters of a callback, every value per name, in a Map (no prototype games). */
-export type CallbackParams = Map<string, string[]>;
-
-/** Login options the guard adds on top of `AuthorizeOptions`. */
-export interface StartLoginOptions extends AuthorizeOptions {
-  returnTo?: string;
-}
-
-/** What both kinds of client share: naming, redirect URIs, API calls. */
-export abstract class BaseOAuthClient<T extends OAuthToken> {
+/** What both kinds of client share: naming, the seed's login calls, API calls. */
+export abstract class BaseOAuthClient<T extends OAuthToken> implements ProtocolClient {
   abstract readonly kind: 'oauth1' | 'oauth2';
 
-  protected constructor(protected readonly ctx: ClientContext) {}
+  /** @internal */
+  protected readonly ctx: ClientContext;
 
+  /** @internal Clients are built by `OAuthRegistry`. */
+  protected constructor(ctx: ClientContext) {
+    this.ctx = ctx;
+  }
+
+  /** The client's name in the registry. */
   get name(): string {
     return this.ctx.config.name;
   }
 
-  /** The validated configuration, frozen. */
-  get config(): ResolvedClientConfig {
+  /** @internal */
+  get configuredRedirectUri(): string | undefined {
+    return this.ctx.config.redirectUri;
+  }
+
+  /** The validated configuration, frozen; holds secrets, so it is not public. */
+  protected get settings(): ResolvedClientConfig {
     return this.ctx.config;
   }
 
-  /** The authorization URL and the data a callback will need, without storing anything. */
-  abstract createAuthorizationUrl(opts?: AuthorizeOptions): Promise<{ url: string; state: string; [k: string]: unknown }>;
+  /**
+   * The authorization URL and the data its callback will need, without storing
+   * anything. `redirectUri` must be absolute here (given or configured).
+   * @throws OAuthConfigError without an absolute redirect URI; transport and
+   * response errors from the provider (OAuth 1 request token, discovery).
+   */
+  abstract createAuthorizationUrl(opts?: AuthorizeOptions): Promise<AuthorizationRequest>;
 
-  /** Stores the pending login in the state store and returns the provider URL. */
-  abstract startLogin(req: PlatformRequest, res: PlatformResponse, opts?: StartLoginOptions): Promise<string>;
-
-  /** Completes a callback: state, provider answer, token exchange. */
-  abstract completeLogin(req: PlatformRequest, res: PlatformResponse, opts?: CallbackOptions): Promise<LoginResult<T>>;
-
-  /** True when the request carries this kind's callback parameters. */
-  abstract isCallback(req: PlatformRequest): boolean;
+  /** @internal */
+  abstract isCallback(params: CallbackParams): boolean;
+  /** @internal */
+  abstract callbackKey(params: CallbackParams): string;
+  /** @internal */
+  abstract completeAuthorization(params: CallbackParams, pending: Readonly<Record<string, unknown>>): Promise<AuthorizationResult<T>>;
 
   /** Adds credentials to an outgoing API request. */
   protected abstract authorizeRequest(
@@ -65,17 +72,28 @@ export abstract class BaseOAuthClient<T extends OAuthToken> {
     return token;
   }
 
-  /** Stores the pending login and answers 302 to the provider. */
-  async authorizeRedirect(req: unknown, res: unknown, opts?: AuthorizeOptions): Promise<void> {
-    const url = await this.startLogin(req as PlatformRequest, res as PlatformResponse, opts);
-    sendRedirect(res as PlatformResponse, url);
+  /**
+   * Stores the pending login (state store of the module) and answers 302 to the
+   * provider: the seed's `authorize_redirect`, for apps without the guard.
+   */
+  authorizeRedirect(req: unknown, res: unknown, opts?: AuthorizeOptions): Promise<void> {
+    return this.ctx.login.authorizeRedirect(this, req, res, opts);
   }
 
-  /** Completes a callback and returns the token (the guard-less, two-route usage). */
+  /**
+   * Completes a callback and returns the token: the seed's `authorize_access_token`.
+   * @throws OAuthError with the same codes the guard answers.
+   */
   async authorizeAccessToken(req: unknown, res: unknown, opts?: CallbackOptions): Promise<T> {
-    return (await this.completeLogin(req as PlatformRequest, res as PlatformResponse, opts)).token;
+    return (await this.ctx.login.authorizeAccessToken(this, req, res, opts)) as T;
   }
 
+  /**
+   * An API call with the token attached (OAuth 2) or the request signed (OAuth 1);
+   * the `Response` is handed back unread.
+   * @throws OAuthUsageError `invalid_url`, `missing_token`, `token_expired` before anything is sent;
+   * OAuthTransportError when the API cannot be reached in time.
+   */
   request(method: string, url: string, opts: RequestOptions<T> = {}): Promise<Response> {
     return this.send(method.toUpperCase(), url, opts);
   }
@@ -100,7 +118,7 @@ export abstract class BaseOAuthClient<T extends OAuthToken> {
     appendQuery(url, opts.query);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = v;
-    headers['user-agent'] ??= this.http.userAgent ?? 'nestjs-oauth-client';
+    headers['user-agent'] ??= this.http.userAgent ?? USER_AGENT;
     let body: RequestInit['body'];
     let form: URLSearchParams | undefined;
     if (opts.form !== undefined) {
@@ -117,20 +135,7 @@ export abstract class BaseOAuthClient<T extends OAuthToken> {
       await this.authorizeRequest(token, method, url, headers, form);
     }
     if (form) body = form.toString();
-    const http = this.http;
-    const controller = new AbortController();
-    // Bounded until the headers arrive; the body is the caller's to read.
-    const timer = setTimeout(() => controller.abort(), http.timeout);
-    try {
-      return await http.fetch(url, { method, headers, body, redirect: 'manual', signal: controller.signal });
-    } catch (err) {
-      if (controller.signal.aborted) {
-        throw new OAuthResponseError('timeout', `The API at ${url.origin} did not answer within ${http.timeout} ms.`, { cause: err });
-      }
-      throw new OAuthResponseError('provider_unavailable', `The API at ${url.origin} could not be reached.`, { cause: err });
-    } finally {
-      clearTimeout(timer);
-    }
+    return apiRequest(url, { method, headers, body }, this.http);
   }
 
   private async resolveToken(opts: RequestOptions<T>): Promise<T> {
@@ -140,10 +145,7 @@ export abstract class BaseOAuthClient<T extends OAuthToken> {
       const token = await fetchToken(this.name, opts.req);
       if (token) return token as T;
     }
-    throw new OAuthError(
-      'missing_token',
-      `No token for OAuth client "${this.name}": pass { token } or configure fetchToken; nothing was sent.`,
-    );
+    throw new OAuthUsageError('missing_token', `No token for OAuth client "${this.name}": pass { token } or configure fetchToken; nothing was sent.`);
   }
 
   /** Module settings with this client's overrides. */
@@ -156,67 +158,13 @@ export abstract class BaseOAuthClient<T extends OAuthToken> {
     };
   }
 
-  /** The redirect URI of a login: option, then config, then the request's own URL. */
-  protected redirectUriFor(req: PlatformRequest | undefined, explicit?: string): string {
-    const configured = explicit ?? this.ctx.config.redirectUri;
-    if (configured !== undefined && /^https?:\/\//i.test(configured)) return configured;
-    if (!req) {
-      throw new OAuthConfigError(
-        `OAuth client "${this.name}": a redirect URI is needed; configure an absolute redirectUri or pass one.`,
-        { client: this.name, field: 'redirectUri' },
-      );
-    }
-    if (configured !== undefined) return new URL(configured, requestOrigin(req)).toString();
-    return requestUrlWithoutQuery(req);
+  /** The redirect URI of `createAuthorizationUrl`: it has no request to resolve a path against. */
+  protected absoluteRedirectUri(explicit: string | undefined): string {
+    const uri = explicit ?? this.ctx.config.redirectUri;
+    if (uri !== undefined && /^https?:\/\//i.test(uri)) return uri;
+    throw new OAuthConfigError(
+      `OAuth client "${this.name}": createAuthorizationUrl needs an absolute redirect URI; configure an absolute redirectUri or pass one (authorizeRedirect resolves paths against the request).`,
+      { client: this.name, field: 'redirectUri' },
+    );
   }
-
-  /** Query parameters plus a `form_post` body. */
-  protected callbackParams(req: PlatformRequest, opts?: CallbackOptions): CallbackParams {
-    if (opts?.params) return new Map(Object.entries(opts.params).map(([k, v]) => [k, [v]]));
-    // The guard asks isCallback() and then completeLogin(): parse the request once.
-    let params = parsedParams.get(req);
-    if (!params) {
-      params = parseCallbackParams(req);
-      parsedParams.set(req, params);
-    }
-    return params;
-  }
-
-  /** The `next` query parameter of a login, when it is a safe same-origin path. */
-  static returnToFrom(req: PlatformRequest): string | undefined {
-    const next = requestQuery(req).get('next');
-    if (!next || next.length !== 1) return undefined;
-    return safeReturnTo(next[0]);
-  }
-}
-
-const parsedParams = new WeakMap<object, CallbackParams>();
-
-function parseCallbackParams(req: PlatformRequest): CallbackParams {
-  const params = requestQuery(req);
-  for (const [k, v] of requestForm(req)) {
-    const list = params.get(k);
-    if (list) list.push(...v);
-    else params.set(k, [...v]);
-  }
-  for (const [k, values] of params) {
-    for (const v of values) {
-      if (v.length > DEFAULTS.maxParamLength) {
-        throw new OAuthError('invalid_request', `The callback parameter "${safeName(k)}" is too long.`);
-      }
-    }
-  }
-  return params;
-}
-
-/** A parameter name fit for a message: short and printable. */
-export function safeName(name: string): string {
-  return name.replace(/[^\w.-]/g, '?').slice(0, 40);
-}
-
-/** Exactly one value, or `undefined` when absent; `null` when repeated. */
-export function single(params: CallbackParams, name: string): string | undefined | null {
-  const list = params.get(name);
-  if (!list) return undefined;
-  return list.length === 1 ? list[0]! : null;
 }

@@ -1,4 +1,4 @@
-import { OAuthConfigError } from '../oauth.errors.js';
+import { OAuthConfigError } from '../errors/oauth.error.js';
 import type { OAuthClientConfig } from '../interfaces/oauth-client-config.interface.js';
 import { AUTHLIB_ALIASES, CLIENT_FIELDS, camelCase, isClientField, screamingSnake, type ClientField } from './client-fields.js';
 import type { ResolvedClientConfig } from './resolved-client.js';

@@ -1,20 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
 import { DEFAULTS } from '../oauth.constants.js';
-import { OAuthConfigError } from '../oauth.errors.js';
+import { OAuthConfigError } from '../errors/oauth.error.js';
 import type { HttpSettings } from '../http/provider-http.js';
-import type { OAuthModuleOptions } from '../interfaces/oauth-module-options.interface.js';
-import { BoundStoreBackend } from '../state/bound-store.backend.js';
-import { CookieStateBackend } from '../state/cookie-state.backend.js';
-import type { LoginStateBackend } from '../state/login-state.backend.js';
-import { MemoryStateStore } from '../state/memory-state.store.js';
+import type { OAuthModuleOptions, OAuthStateStoreOption } from '../interfaces/oauth-module-options.interface.js';
 import { OAuthStateStore } from '../state/oauth-state.store.js';
-import { SessionStateBackend } from '../state/session-state.backend.js';
 import type { ConfigReader } from './load-client-configs.js';
 
+/** The module options, validated once at bootstrap. */
 export interface ResolvedModuleOptions {
+  /** Where settings are read: `ConfigService`, else `process.env`. */
+  settings: ConfigReader;
   http: HttpSettings;
-  state: LoginStateBackend;
+  /** The store named in the options; `undefined` lets an app-wide `OAuthStateStore` provider decide, else the cookie. */
+  stateStore: OAuthStateStoreOption | undefined;
+  /** Secrets of the cookie store (first encrypts, all decrypt); a random one outside production. */
+  stateSecrets: readonly string[];
   stateTtl: number;
   fetchToken?: OAuthModuleOptions['fetchToken'];
   updateToken?: OAuthModuleOptions['updateToken'];
@@ -23,9 +24,8 @@ export interface ResolvedModuleOptions {
 const MIN_SECRET_LENGTH = 32;
 
 /**
- * Validates the module options once, at bootstrap, and builds the shared pieces.
- * `providedStore` is an `OAuthStateStore` provider of the app, used when the
- * options name no store.
+ * Validates the module options once, at bootstrap. `providedStore` is an
+ * `OAuthStateStore` provider visible to the module, used when the options name no store.
  */
 export function resolveModuleOptions(
   options: OAuthModuleOptions,
@@ -46,30 +46,28 @@ export function resolveModuleOptions(
     if (options[hook] !== undefined && typeof options[hook] !== 'function') fail(hook, `${hook} must be a function.`);
   }
 
-  const choice = options.stateStore ?? providedStore ?? 'cookie';
-  let state: LoginStateBackend;
-  if (choice === 'cookie') {
-    state = new CookieStateBackend(stateSecrets(options, config, logger, fail));
-  } else if (choice === 'session') {
-    state = new SessionStateBackend();
-  } else if (choice === 'memory') {
-    state = new BoundStoreBackend(new MemoryStateStore());
-  } else if (choice instanceof OAuthStateStore || isStore(choice)) {
-    state = new BoundStoreBackend(choice);
-  } else {
-    return fail('stateStore', 'stateStore must be "cookie", "session", "memory" or an OAuthStateStore.');
+  const choice = options.stateStore ?? providedStore;
+  if (choice !== undefined && choice !== 'cookie' && choice !== 'session' && choice !== 'memory' && !isStateStore(choice)) {
+    fail('stateStore', 'stateStore must be "cookie", "session", "memory" or an OAuthStateStore.');
   }
+  // Secrets are checked even when another store is chosen now: a bad secret is a
+  // bootstrap error either way, and the cookie store is the fallback.
+  const stateSecrets = choice === undefined || choice === 'cookie' ? readStateSecrets(options, config, logger, fail) : [];
 
   return {
+    settings: config,
     http: { fetch: fetchImpl, timeout, ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }) },
-    state,
+    stateStore: choice,
+    stateSecrets,
     stateTtl,
     ...(options.fetchToken ? { fetchToken: options.fetchToken } : {}),
     ...(options.updateToken ? { updateToken: options.updateToken } : {}),
   };
 }
 
-function isStore(value: unknown): value is OAuthStateStore {
+/** An `OAuthStateStore`, also one that does not extend the class but has its two methods. */
+export function isStateStore(value: unknown): value is OAuthStateStore {
+  if (value instanceof OAuthStateStore) return true;
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -78,7 +76,7 @@ function isStore(value: unknown): value is OAuthStateStore {
   );
 }
 
-function stateSecrets(
+function readStateSecrets(
   options: OAuthModuleOptions,
   config: ConfigReader,
   logger: Logger,

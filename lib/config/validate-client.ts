@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { DEFAULTS } from '../oauth.constants.js';
-import { OAuthConfigError } from '../oauth.errors.js';
+import { OAuthConfigError } from '../errors/oauth.error.js';
 import type { OAuthClientConfig } from '../interfaces/oauth-client-config.interface.js';
 import { CLIENT_FIELDS, isClientField } from './client-fields.js';
 import type { ResolvedClientConfig } from './resolved-client.js';

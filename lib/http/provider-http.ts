@@ -1,5 +1,6 @@
 import { USER_AGENT } from '../oauth.constants.js';
-import { OAuthResponseError } from '../oauth.errors.js';
+import { OAuthResponseError, OAuthTransportError } from '../errors/oauth.error.js';
+import { transportError } from './transport-error.js';
 
 /** How one provider request is made: every option already resolved. */
 export interface HttpSettings {
@@ -63,16 +64,6 @@ export async function providerRequest(
   }
 }
 
-function transportError(err: unknown, timedOut: boolean, what: string, timeout: number): OAuthResponseError {
-  if (timedOut) {
-    return new OAuthResponseError('timeout', `The ${what} did not answer within ${timeout} ms.`, { cause: err });
-  }
-  return new OAuthResponseError(
-    'provider_unavailable',
-    `The ${what} could not be reached (connection refused, reset or closed).`,
-    { cause: err },
-  );
-}
 
 async function readCapped(res: Response, maxBytes: number, what: string): Promise<string> {
   const declared = Number(res.headers.get('content-length'));
@@ -119,11 +110,7 @@ export function parseJsonObject(res: ProviderResponse, what: string): Record<str
   if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
     return parsed as Record<string, unknown>;
   }
-  if (res.status >= 500) {
-    throw new OAuthResponseError('provider_unavailable', `The ${what} failed with HTTP ${res.status}.`, {
-      status: res.status,
-    });
-  }
+  if (res.status >= 500) throw serverFailure(what, res.status);
   throw new OAuthResponseError(
     'invalid_response',
     `The ${what} answered HTTP ${res.status} with a body that is not a JSON object.`,
@@ -141,12 +128,13 @@ export function expectSuccess(res: ProviderResponse, what: string): void {
       { status: res.status },
     );
   }
-  if (res.status >= 500) {
-    throw new OAuthResponseError('provider_unavailable', `The ${what} failed with HTTP ${res.status}.`, {
-      status: res.status,
-    });
-  }
+  if (res.status >= 500) throw serverFailure(what, res.status);
   throw new OAuthResponseError('invalid_response', `The ${what} answered HTTP ${res.status}.`, {
     status: res.status,
   });
+}
+
+/** A 5xx: the provider is failing, which is an outage, not a bad answer. */
+export function serverFailure(what: string, status: number): OAuthTransportError {
+  return new OAuthTransportError('provider_unavailable', `The ${what} failed with HTTP ${status}.`, { status });
 }

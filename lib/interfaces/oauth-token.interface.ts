@@ -41,10 +41,10 @@ export interface TokenUpdateEvent {
 }
 
 /** What a completed callback leaves on the request, as `req.oauth`. */
-export interface OAuthResult {
+export interface OAuthResult<T extends OAuthToken = OAuthToken> {
   /** The client's name. */
   client: string;
-  token: OAuthToken;
+  token: T;
   /** OpenID Connect: the validated ID token claims. */
   userinfo?: UserInfo;
   /** The `next` given at login, when the guard has `returnTo` and it was safe. */

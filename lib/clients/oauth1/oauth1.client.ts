@@ -1,18 +1,16 @@
 import { DEFAULTS } from '../../oauth.constants.js';
-import { OAuthConfigError, OAuthProviderError, OAuthResponseError, OAuthValidationError } from '../../oauth.errors.js';
-import { providerRequest, type ProviderResponse } from '../../http/provider-http.js';
+import { OAuthProviderError, OAuthResponseError, OAuthUsageError, OAuthValidationError } from '../../errors/oauth.error.js';
+import { providerRequest, serverFailure, type ProviderResponse } from '../../http/provider-http.js';
 import type { OAuth1Token } from '../../interfaces/oauth-token.interface.js';
-import type { PlatformRequest, PlatformResponse } from '../../platform/http-platform.js';
-import { BaseOAuthClient, single, type StartLoginOptions } from '../base.client.js';
-import type { AuthorizeOptions, CallbackOptions, ClientContext, LoginResult } from '../client-context.js';
+import { BaseOAuthClient } from '../base.client.js';
+import type { ClientContext } from '../client-context.js';
+import { single, type AuthorizationResult, type AuthorizeOptions, type CallbackParams } from '../protocol-client.js';
 import { parseFormEncoded, signRequest, type SignedRequest } from './oauth1-signature.js';
 
 /** What an OAuth 1 login keeps between redirect and callback: the temporary credential. */
 interface PendingOAuth1Login {
-  c: string;
   oauth_token_secret: string;
   redirect_uri: string;
-  returnTo?: string;
 }
 
 // `error` too: Authlib's provider answers a denial with `error=access_denied` and
@@ -23,6 +21,7 @@ const CALLBACK_PARAMS = ['oauth_token', 'oauth_verifier', 'denied', 'error'];
 export class OAuth1Client extends BaseOAuthClient<OAuth1Token> {
   readonly kind = 'oauth1' as const;
 
+  /** @internal Clients are built by `OAuthRegistry`. */
   constructor(ctx: ClientContext) {
     super(ctx);
   }
@@ -38,12 +37,8 @@ export class OAuth1Client extends BaseOAuthClient<OAuth1Token> {
     oauth_token_secret: string;
     redirect_uri: string;
   }> {
-    return this.buildAuthorization(undefined, opts);
-  }
-
-  private async buildAuthorization(req: PlatformRequest | undefined, opts: AuthorizeOptions) {
-    const c = this.config;
-    const redirectUri = this.redirectUriFor(req, opts.redirectUri);
+    const c = this.settings;
+    const redirectUri = this.absoluteRedirectUri(opts.redirectUri);
     const form = new URLSearchParams(c.requestTokenParams ?? {});
     const signed = this.sign('POST', c.requestTokenUrl!, form, { callback: redirectUri });
     const res = await this.callEndpoint(signed, 'request token endpoint');
@@ -62,23 +57,14 @@ export class OAuth1Client extends BaseOAuthClient<OAuth1Token> {
     return { url: url.toString(), state: token, oauth_token: token, oauth_token_secret: body.get('oauth_token_secret')!, redirect_uri: redirectUri };
   }
 
-  async startLogin(req: PlatformRequest, res: PlatformResponse, opts: StartLoginOptions = {}): Promise<string> {
-    const auth = await this.buildAuthorization(req, opts);
-    const pending: PendingOAuth1Login = { c: this.name, oauth_token_secret: auth.oauth_token_secret, redirect_uri: auth.redirect_uri };
-    if (opts.returnTo !== undefined) pending.returnTo = opts.returnTo;
-    await this.ctx.state.save(req, res, auth.oauth_token, pending as unknown as Record<string, unknown>, this.ctx.stateTtl);
-    return auth.url;
-  }
-
-  isCallback(req: PlatformRequest): boolean {
-    const params = this.callbackParams(req);
+  /** @internal */
+  isCallback(params: CallbackParams): boolean {
     return CALLBACK_PARAMS.some((p) => params.has(p));
   }
 
-  async completeLogin(req: PlatformRequest, res: PlatformResponse, opts?: CallbackOptions): Promise<LoginResult<OAuth1Token>> {
-    const params = this.callbackParams(req, opts);
-    const denied = single(params, 'denied');
-    const token = single(params, 'oauth_token') ?? denied;
+  /** @internal The temporary credential names the pending login. */
+  callbackKey(params: CallbackParams): string {
+    const token = single(params, 'oauth_token') ?? single(params, 'denied');
     if (token === undefined && params.has('error')) {
       // Nothing to match against a pending login, and nothing is sent anywhere: the
       // provider only says it refused.
@@ -87,10 +73,15 @@ export class OAuth1Client extends BaseOAuthClient<OAuth1Token> {
     if (typeof token !== 'string' || token === '') {
       throw new OAuthValidationError('mismatching_state', 'The callback has no single "oauth_token"; it does not answer a login of this browser.');
     }
-    // The temporary credential must be one this browser obtained: anything else is a
-    // forged or replayed callback, and nothing is sent to the provider.
-    const pending = (await this.ctx.state.take(req, res, token)) as PendingOAuth1Login | undefined;
-    if (!pending || pending.c !== this.name || typeof pending.oauth_token_secret !== 'string') {
+    return token;
+  }
+
+  /** @internal Called by the login layer once the pending login of `callbackKey` was taken. */
+  async completeAuthorization(params: CallbackParams, stored: Readonly<Record<string, unknown>>): Promise<AuthorizationResult<OAuth1Token>> {
+    const token = this.callbackKey(params);
+    const denied = single(params, 'denied');
+    const pending = stored as Partial<PendingOAuth1Login>;
+    if (typeof pending.oauth_token_secret !== 'string') {
       throw new OAuthValidationError(
         'mismatching_state',
         'The callback oauth_token is unknown, expired, already used, or belongs to another browser or client; start the login again.',
@@ -103,8 +94,8 @@ export class OAuth1Client extends BaseOAuthClient<OAuth1Token> {
     if (typeof verifier !== 'string' || verifier === '') {
       throw new OAuthValidationError('missing_verifier', 'The callback has no single "oauth_verifier"; the provider did not authorize the request token.');
     }
-    const form = new URLSearchParams(this.config.accessTokenParams ?? {});
-    const signed = this.sign('POST', this.config.accessTokenUrl!, form, {
+    const form = new URLSearchParams(this.settings.accessTokenParams ?? {});
+    const signed = this.sign('POST', this.settings.accessTokenUrl!, form, {
       token,
       tokenSecret: pending.oauth_token_secret,
       verifier,
@@ -113,14 +104,12 @@ export class OAuth1Client extends BaseOAuthClient<OAuth1Token> {
     const body = this.parseCredentials(res2, 'access token endpoint');
     const result: OAuth1Token = { oauth_token: body.get('oauth_token')!, oauth_token_secret: body.get('oauth_token_secret')! };
     for (const [k, v] of body) if (!(k in result) && k !== '__proto__' && k !== 'constructor' && k !== 'prototype') result[k] = v;
-    const out: LoginResult<OAuth1Token> = { token: result };
-    if (pending.returnTo !== undefined) out.returnTo = pending.returnTo;
-    return out;
+    return { token: result };
   }
 
   protected authorizeRequest(token: OAuth1Token, method: string, url: URL, headers: Record<string, string>, form: URLSearchParams | undefined): void {
     if (typeof token.oauth_token !== 'string' || typeof token.oauth_token_secret !== 'string') {
-      throw new OAuthConfigError(`The token given to OAuth client "${this.name}" lacks oauth_token / oauth_token_secret.`, { client: this.name });
+      throw new OAuthUsageError('missing_token', `The token given to OAuth client "${this.name}" lacks oauth_token / oauth_token_secret; nothing was sent.`);
     }
     // Form bodies are signed (RFC 5849 3.4.1.3.1); other bodies are not part of the
     // signature, so only the URL and the OAuth parameters are.
@@ -140,7 +129,7 @@ export class OAuth1Client extends BaseOAuthClient<OAuth1Token> {
     form: URLSearchParams | undefined,
     extra: { callback?: string; token?: string; tokenSecret?: string; verifier?: string },
   ): SignedRequest {
-    const c = this.config;
+    const c = this.settings;
     // Body signing needs a form body; without one the parameters go in the query.
     const type = c.signatureType === 'body' && !form ? 'query' : c.signatureType;
     return signRequest({
@@ -168,9 +157,7 @@ export class OAuth1Client extends BaseOAuthClient<OAuth1Token> {
 
   /** A form-encoded credential answer (RFC 5849 sections 2.1 and 2.3). */
   private parseCredentials(res: ProviderResponse, what: string): Map<string, string> {
-    if (res.status >= 500) {
-      throw new OAuthResponseError('provider_unavailable', `The ${what} failed with HTTP ${res.status}.`, { status: res.status });
-    }
+    if (res.status >= 500) throw serverFailure(what, res.status);
     if (res.status >= 300 && res.status < 400) {
       throw new OAuthResponseError('invalid_response', `The ${what} answered a redirect (HTTP ${res.status}).`, { status: res.status });
     }

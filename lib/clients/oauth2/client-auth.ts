@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, importJWK, importPKCS8, type JWK, type CryptoKey, type KeyObject } from 'jose';
-import { OAuthConfigError } from '../../oauth.errors.js';
+import { OAuthConfigError } from '../../errors/oauth.error.js';
 import type { ResolvedClientConfig } from '../../config/resolved-client.js';
 
 /** RFC 6749 section 2.3.1: id and secret are form-urlencoded before Basic encoding. */

@@ -1,4 +1,4 @@
-import { OAuthProviderError, OAuthResponseError } from '../../oauth.errors.js';
+import { OAuthProviderError, OAuthResponseError } from '../../errors/oauth.error.js';
 import { expectSuccess, parseJsonObject, type ProviderResponse } from '../../http/provider-http.js';
 import type { OAuth2Token } from '../../interfaces/oauth-token.interface.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { compactVerify, decodeProtectedHeader, errors as joseErrors, type ProtectedHeaderParameters } from 'jose';
-import { OAuthValidationError } from '../../oauth.errors.js';
+import { OAuthValidationError } from '../../errors/oauth.error.js';
 import type { UserInfo } from '../../interfaces/oauth-token.interface.js';
 import type { JwksCache, VerifyKey } from './jwks-cache.js';
 
@@ -15,6 +15,8 @@ export interface IdTokenExpectations {
   leeway: number;
   /** The nonce sent with the authorization request; `undefined` after a refresh. */
   nonce?: string;
+  /** Seconds: with `max_age` sent, `auth_time` must be at most this old (OpenID Core 3.1.3.7 #11). */
+  maxAge?: number;
   /** Checked against `at_hash` when the token carries one. */
   accessToken?: string;
   jwks: JwksCache;
@@ -130,6 +132,15 @@ function checkClaims(claims: Record<string, unknown>, alg: string, expect: IdTok
   if (expect.nonce !== undefined) {
     if (claims.nonce !== expect.nonce) {
       reject(claims.nonce === undefined ? 'The ID token has no "nonce", but one was sent.' : 'The ID token "nonce" does not match the one sent with the login.');
+    }
+  }
+  if (expect.maxAge !== undefined) {
+    const authTime = claims.auth_time;
+    if (typeof authTime !== 'number' || !Number.isFinite(authTime)) {
+      reject('The ID token has no numeric "auth_time", but max_age was sent.');
+    }
+    if (authTime + expect.maxAge + expect.leeway < now) {
+      reject('The ID token "auth_time" is older than the max_age sent with the login.');
     }
   }
   if (claims.at_hash !== undefined && expect.accessToken !== undefined) {

@@ -1,6 +1,6 @@
 import { importJWK, type JWK, type CryptoKey, type KeyObject } from 'jose';
 import { DEFAULTS } from '../../oauth.constants.js';
-import { OAuthResponseError } from '../../oauth.errors.js';
+import { OAuthResponseError } from '../../errors/oauth.error.js';
 import { expectSuccess, parseJsonObject, providerRequest, type HttpSettings } from '../../http/provider-http.js';
 import { SingleFlight } from '../../http/single-flight.js';
 

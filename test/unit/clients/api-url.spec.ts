@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveApiUrl } from '../../../lib/clients/api-url.js';
-import { safeReturnTo } from '../../../lib/clients/return-to.js';
+import { safeReturnTo } from '../../../lib/login/return-to.js';
 
 describe('resolveApiUrl', () => {
   const base = 'https://api.x.com/1.1';

@@ -55,7 +55,8 @@ describe('OAuthModule', () => {
         }),
       }),
     ]);
-    expect(app.get(OAuthRegistry).get('p').config.scope).toBe('from-factory');
+    const { url } = await app.get(OAuthRegistry).get<OAuth2Client>('p').createAuthorizationUrl({ redirectUri: 'https://app.example/cb' });
+    expect(new URL(url).searchParams.get('scope')).toBe('from-factory');
   });
 
   it('forRootAsync with useClass and with useExisting', async () => {
@@ -144,9 +145,9 @@ describe('OAuthGuard', () => {
     expect(OAuthGuard('a')).not.toBe(OAuthGuard('b'));
   });
 
-  it('injects the registry explicitly (works without emitted metadata)', () => {
-    const params = Reflect.getMetadata('self:paramtypes', OAuthGuard('meta')) as Array<{ param: unknown }>;
-    expect(params.map((p) => p.param)).toEqual([OAuthRegistry]);
+  it('injects the registry and the login layer explicitly (works without emitted metadata)', () => {
+    const params = Reflect.getMetadata('self:paramtypes', OAuthGuard('meta')) as Array<{ index: number; param: unknown }>;
+    expect(params.sort((a, b) => a.index - b.index).map((p) => (p.param as { name: string }).name)).toEqual(['OAuthRegistry', 'OAuthLoginService']);
   });
 });
 

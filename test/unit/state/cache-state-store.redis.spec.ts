@@ -3,7 +3,7 @@ import { createCache, type Cache } from 'cache-manager';
 import Keyv from 'keyv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CacheStateStore } from '../../../lib/index.js';
-import { BoundStoreBackend } from '../../../lib/state/bound-store.backend.js';
+import { BoundStoreBackend } from '../../../lib/login/bound-store.backend.js';
 import { startRedis, type RedisHandle } from '../../support/redis-server.js';
 
 let redis: RedisHandle;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BoundStoreBackend } from '../../../lib/state/bound-store.backend.js';
-import { CookieStateBackend, cookieName } from '../../../lib/state/cookie-state.backend.js';
+import { BoundStoreBackend } from '../../../lib/login/bound-store.backend.js';
+import { CookieStateBackend, cookieName } from '../../../lib/login/cookie-state.backend.js';
 import { MemoryStateStore } from '../../../lib/state/memory-state.store.js';
-import { SessionStateBackend } from '../../../lib/state/session-state.backend.js';
+import { SessionStateBackend } from '../../../lib/login/session-state.backend.js';
 import { OAuthStateStore } from '../../../lib/index.js';
-import type { LoginStateBackend } from '../../../lib/state/login-state.backend.js';
+import type { LoginStateBackend } from '../../../lib/login/login-state.backend.js';
 
 /** An Express-shaped request/response pair carrying one browser's cookies. */
 class FakeBrowser {

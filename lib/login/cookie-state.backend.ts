@@ -7,10 +7,10 @@ import {
   serializeCookie,
   type PlatformRequest,
   type PlatformResponse,
-} from '../platform/http-platform.js';
-import { ConsumedStates } from './consumed-states.js';
+} from './http-platform.js';
+import { ConsumedStates } from '../state/consumed-states.js';
 import type { LoginStateBackend, PendingLogin, SaveOptions } from './login-state.backend.js';
-import { decryptState, deriveStateKey, encryptState } from './state-cipher.js';
+import { decryptState, deriveStateKey, encryptState } from '../state/state-cipher.js';
 
 interface CookiePayload {
   k: string;

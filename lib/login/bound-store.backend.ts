@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { BINDING_COOKIE, DEFAULTS } from '../oauth.constants.js';
-import { OAuthStateStoreError } from '../oauth.errors.js';
+import { OAuthStateStoreError } from '../errors/oauth.error.js';
 import {
   appendSetCookie,
   isSecureRequest,
@@ -8,9 +8,9 @@ import {
   serializeCookie,
   type PlatformRequest,
   type PlatformResponse,
-} from '../platform/http-platform.js';
+} from './http-platform.js';
 import type { LoginStateBackend, PendingLogin, SaveOptions } from './login-state.backend.js';
-import type { OAuthStateStore } from './oauth-state.store.js';
+import type { OAuthStateStore } from '../state/oauth-state.store.js';
 
 /**
  * Server-side state bound to the browser that started the login. A state valid in

@@ -1,5 +1,5 @@
-import { OAuthConfigError } from '../oauth.errors.js';
-import type { PlatformRequest, PlatformResponse } from '../platform/http-platform.js';
+import { OAuthConfigError } from '../errors/oauth.error.js';
+import type { PlatformRequest, PlatformResponse } from './http-platform.js';
 import type { LoginStateBackend, PendingLogin } from './login-state.backend.js';
 
 const SESSION_KEY = 'oauthPendingLogins';

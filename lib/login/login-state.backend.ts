@@ -1,4 +1,4 @@
-import type { PlatformRequest, PlatformResponse } from '../platform/http-platform.js';
+import type { PlatformRequest, PlatformResponse } from './http-platform.js';
 
 /** What a pending login keeps between the redirect and the callback. */
 export type PendingLogin = Record<string, unknown>;
