@@ -11,9 +11,10 @@ import type { OAuth1SignatureMethod, OAuth1SignatureType } from '../../interface
 //
 // What it gets wrong is done here instead, and the package never sees the input it
 // would get wrong: it reads the URL query itself by splitting on `=` and `&`
-// (a value holding `=` is cut, `+` is not a space, repeated names of `{}`-keyed data
-// collapse), so it only ever gets the base string URI, without a query, and one
-// table of parameters decoded here as application/x-www-form-urlencoded. It does not
+// (a value holding `=` is cut, `+` is not a space, a name in both query and data
+// keeps one value), so it only ever gets the base string URI, without a query, and
+// one table of parameters decoded here as application/x-www-form-urlencoded, repeats
+// as lists. It does not
 // normalise scheme, host or port (3.4.1.2): WHATWG URL parsing does, below. Its
 // nonces come from Math.random and its method defaults to PLAINTEXT: authorize() is
 // never called, the nonce is 128 CSPRNG bits, the method is always named. It has no
