@@ -1,11 +1,27 @@
 import { createHmac, createPrivateKey, createSign, KeyObject } from 'node:crypto';
+import OAuth from 'oauth-1.0a';
 import { randomBytesFromPool } from '../../http/random-pool.js';
 import type { OAuth1SignatureMethod, OAuth1SignatureType } from '../../interfaces/oauth-client-config.interface.js';
 
-// RFC 5849 section 3, written on node:crypto alone. The `oauth-1.0a` package is not
-// used: it builds a wrong base string when parameters sit in the URL query, draws
-// nonces from Math.random, does not normalise host and port, and writes signing
-// parameters into the caller's objects.
+// RFC 5849 section 3 on top of the `oauth-1.0a` package (the contract's OAuth 1.0a
+// dependency). Handed parameters that are already decoded, it does its part right:
+// percent-encoding (3.6), normalisation (3.4.1.3.2: encode, sort by name then value,
+// repeated names kept when given as a list), the base string (3.4.1.1), the signing
+// key (3.4.2) and the Authorization header (3.5.1).
+//
+// What it gets wrong is done here instead, and the package never sees the input it
+// would get wrong: it reads the URL query itself by splitting on `=` and `&`
+// (a value holding `=` is cut, `+` is not a space, a name in both query and data
+// keeps one value), so it only ever gets the base string URI, without a query, and
+// one table of parameters decoded here as application/x-www-form-urlencoded, repeats
+// as lists. It does not
+// normalise scheme, host or port (3.4.1.2): WHATWG URL parsing does, below. Its
+// nonces come from Math.random and its method defaults to PLAINTEXT: authorize() is
+// never called, the nonce is 128 CSPRNG bits, the method is always named. It has no
+// RSA and no HMAC of its own: node:crypto signs, through its `hash_function`. It only
+// builds a header: query (3.5.3) and body (3.5.2) placement are done here. It merges
+// request data into the objects it is given: it is given fresh objects, never the
+// caller's.
 
 /** A parameter as a pair: names like `__proto__` stay data, never object keys. */
 export type Param = readonly [name: string, value: string];
@@ -17,23 +33,47 @@ export type Param = readonly [name: string, value: string];
  */
 export type OAuth1FormInput = URLSearchParams | string | Iterable<readonly [string, string]> | Readonly<Record<string, string>>;
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-const RESERVED_BY_ENCODE_URI_COMPONENT = /[!'()*]/g;
+/** Parameters by name, one value or the repeats in order; null prototype. */
+type ParamTable = Record<string, string | string[]>;
 
 /**
- * RFC 5849 section 3.6: the RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`)
- * stay, every other UTF-8 octet becomes `%XX` with upper-case hex. A lone surrogate
- * is encoded as U+FFFD, as the form encoder and `fetch` would send it, instead of
- * throwing.
+ * The package keeps encoded parameters in a `{}` object, where a parameter named
+ * `__proto__` hits the prototype setter: a single value vanishes from the base string,
+ * repeats become the table's prototype. The same step into a null-prototype table;
+ * everything else about normalisation stays the package's.
+ */
+class Rfc5849OAuth extends OAuth {
+  percentEncodeData(data: ParamTable): ParamTable {
+    const encoded: ParamTable = Object.create(null) as ParamTable;
+    for (const name of Object.keys(data)) {
+      const value = data[name]!;
+      encoded[this.percentEncode(name)] = typeof value === 'string' ? this.percentEncode(value) : value.map((v) => this.percentEncode(v));
+    }
+    return encoded;
+  }
+}
+
+/** For percent-encoding outside a signature (query placement); holds no secret. */
+const ENCODER = new Rfc5849OAuth({ consumer: { key: '', secret: '' }, signature_method: 'PLAINTEXT' });
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/**
+ * A lone surrogate becomes U+FFFD, as the form encoder and `fetch` would send it:
+ * the package's encodeURIComponent would throw on it.
+ */
+function wellFormed(value: string): string {
+  return LONE_SURROGATE.test(value) ? value.replace(LONE_SURROGATES, '\uFFFD') : value;
+}
+
+/**
+ * RFC 5849 section 3.6 (the package's encoder): the RFC 3986 unreserved characters
+ * (`A-Z a-z 0-9 - . _ ~`) stay, every other UTF-8 octet becomes `%XX` with upper-case
+ * hex. A lone surrogate is encoded as U+FFFD instead of throwing.
  */
 export function percentEncode(value: string): string {
-  let encoded: string;
-  try {
-    encoded = encodeURIComponent(value);
-  } catch {
-    encoded = encodeURIComponent(value.replace(LONE_SURROGATE, '\uFFFD'));
-  }
-  return encoded.replace(RESERVED_BY_ENCODE_URI_COMPONENT, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return ENCODER.percentEncode(wellFormed(value));
 }
 
 /**
@@ -46,41 +86,55 @@ export function baseStringUri(url: URL): string {
     throw new TypeError(`OAuth 1.0a signs http and https requests only, not "${url.protocol}" (RFC 5849 section 3.4.1.2).`);
   }
   // WHATWG URL parsing has already lower-cased scheme and host and dropped the
-  // scheme's default port; the path of an http(s) URL is never empty. `fetch` sends
-  // this same serialisation, so the signature covers what goes on the wire.
+  // scheme's default port; the path of an http(s) URL is never empty and never holds
+  // `?` (the package would cut there). `fetch` sends this same serialisation, so the
+  // signature covers what goes on the wire.
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
-function comparePairs(a: Param, b: Param): number {
-  // Encoded strings are ASCII, so UTF-16 order is the byte order the RFC asks for.
-  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
-  if (a[1] !== b[1]) return a[1] < b[1] ? -1 : 1;
-  return 0;
+/**
+ * The decoded parameters as the package's table: repeated names as a list (it sorts
+ * and writes every value), `oauth_signature` and `realm` left out (3.4.1.3.1).
+ */
+function paramTable(params: Iterable<Param>): ParamTable {
+  const table: ParamTable = Object.create(null) as ParamTable;
+  for (const [rawName, rawValue] of params) {
+    if (rawName === 'oauth_signature' || rawName === 'realm') continue;
+    const name = wellFormed(rawName);
+    const value = wellFormed(rawValue);
+    const seen = table[name];
+    if (seen === undefined) table[name] = value;
+    else if (typeof seen === 'string') table[name] = [seen, value];
+    else seen.push(value);
+  }
+  return table;
+}
+
+/** The protocol parameters for the package's header; names are unique (3.1). */
+function headerTable(oauth: readonly Param[]): OAuth.Authorization {
+  const table: ParamTable = Object.create(null) as ParamTable;
+  for (const [name, value] of oauth) table[name] = value;
+  return table as unknown as OAuth.Authorization;
 }
 
 /**
- * RFC 5849 section 3.4.1.3.2: every name and value encoded, sorted by encoded name
- * then encoded value (byte order), joined as `name=value` with `&`. `oauth_signature`
- * and `realm` are left out (section 3.4.1.3.1).
+ * What the package is asked to sign: the method already encoded (3.4.1.1 asks it for
+ * custom methods; the package upper-cases but does not encode), the base string URI
+ * with no query for it to parse, and no data of its own (the table carries all).
  */
-export function normalizeParameters(params: Iterable<Param>): string {
-  const encoded: Param[] = [];
-  for (const [name, value] of params) {
-    if (name === 'oauth_signature' || name === 'realm') continue;
-    encoded.push([percentEncode(name), percentEncode(value)]);
-  }
-  encoded.sort(comparePairs);
-  let out = '';
-  for (let i = 0; i < encoded.length; i++) out += `${i === 0 ? '' : '&'}${encoded[i]![0]}=${encoded[i]![1]}`;
-  return out;
+function packageRequest(method: string, url: URL): OAuth.RequestOptions {
+  return { method: percentEncode(method.toUpperCase()), url: baseStringUri(url), data: Object.create(null) as ParamTable };
 }
+
+/** The package's table typed as what its declarations call protocol data. */
+const asOAuthData = (table: ParamTable) => table as unknown as OAuth.Data;
 
 /**
  * RFC 5849 section 3.4.1.1: the upper-case method, the encoded base string URI and
- * the encoded normalized parameters, joined by `&`.
+ * the encoded normalized parameters, joined by `&`. `params` are decoded pairs.
  */
 export function signatureBaseString(method: string, url: URL, params: Iterable<Param>): string {
-  return `${percentEncode(method.toUpperCase())}&${percentEncode(baseStringUri(url))}&${percentEncode(normalizeParameters(params))}`;
+  return ENCODER.getBaseString(packageRequest(method, url), asOAuthData(paramTable(params)));
 }
 
 /**
@@ -149,22 +203,21 @@ function rsaPrivateKey(rsaKey: string | KeyObject | undefined): KeyObject {
 }
 
 /**
- * The `oauth_signature` value for a base string: HMAC-SHA1 (RFC 5849 3.4.2),
- * HMAC-SHA256 (the same construction with SHA-256), RSA-SHA1 (3.4.3,
- * RSASSA-PKCS1-v1_5) or PLAINTEXT (3.4.4, which ignores the base string).
+ * The package's `hash_function` for a method, which receives the base string and the
+ * signing key it built: HMAC-SHA1 (RFC 5849 3.4.2), HMAC-SHA256 (the same
+ * construction with SHA-256), RSA-SHA1 (3.4.3, RSASSA-PKCS1-v1_5, the key ignored).
+ * PLAINTEXT (3.4.4) needs none: its signature is the signing key itself.
  */
-export function computeSignature(method: OAuth1SignatureMethod, baseString: string, secrets: SignatureSecrets): string {
-  // 3.4.2: the encoded client secret, "&" (always), the encoded token secret.
-  const key = `${percentEncode(secrets.consumerSecret ?? '')}&${percentEncode(secrets.tokenSecret ?? '')}`;
+function hashFunction(method: Exclude<OAuth1SignatureMethod, 'PLAINTEXT'>, rsaKey: string | KeyObject | undefined): OAuth.HashFunction {
   switch (method) {
     case 'HMAC-SHA1':
-      return createHmac('sha1', key).update(baseString, 'utf8').digest('base64');
+      return (base, key) => createHmac('sha1', key).update(base, 'utf8').digest('base64');
     case 'HMAC-SHA256':
-      return createHmac('sha256', key).update(baseString, 'utf8').digest('base64');
-    case 'RSA-SHA1':
-      return createSign('RSA-SHA1').update(baseString, 'utf8').sign(rsaPrivateKey(secrets.rsaKey), 'base64');
-    case 'PLAINTEXT':
-      return key;
+      return (base, key) => createHmac('sha256', key).update(base, 'utf8').digest('base64');
+    case 'RSA-SHA1': {
+      const privateKey = rsaPrivateKey(rsaKey);
+      return (base) => createSign('RSA-SHA1').update(base, 'utf8').sign(privateKey, 'base64');
+    }
     default:
       throw new TypeError(`Unknown OAuth 1.0a signature method "${String(method)}".`);
   }
@@ -192,7 +245,7 @@ export interface SignRequestInput extends SignatureSecrets {
   verifier?: string;
   /**
    * Further protocol parameters, signed and placed with the others. Names must
-   * start with `oauth_` and not repeat one signRequest sets.
+   * start with `oauth_`, appear once, and not repeat one signRequest sets.
    */
   extraOAuthParams?: Readonly<Record<string, string>> | Iterable<readonly [string, string]>;
   /** `realm` of the Authorization header (not signed; header placement only). */
@@ -242,9 +295,13 @@ const SET_BY_SIGN_REQUEST = new Set([
 function extraPairs(extra: SignRequestInput['extraOAuthParams']): Param[] {
   if (!extra) return [];
   const pairs = formPairs(extra);
+  const names = new Set<string>();
   for (const [name] of pairs) {
     if (!name.startsWith('oauth_')) throw new TypeError(`extraOAuthParams: "${name}" is not a protocol parameter (names start with "oauth_").`);
     if (SET_BY_SIGN_REQUEST.has(name)) throw new TypeError(`extraOAuthParams: "${name}" is set by signRequest itself.`);
+    // RFC 5849 3.1: a protocol parameter appears once per request.
+    if (names.has(name)) throw new TypeError(`extraOAuthParams: "${name}" is given twice.`);
+    names.add(name);
   }
   return pairs;
 }
@@ -252,14 +309,17 @@ function extraPairs(extra: SignRequestInput['extraOAuthParams']): Param[] {
 /**
  * Signs one request per RFC 5849 section 3 and says what to send. Nothing the
  * caller passed is modified: URL and form are copied, parameters are kept as pairs
- * (so `__proto__` or `constructor` are ordinary names), and the result carries the
- * URL, headers and form body to use.
+ * (so `__proto__` or `constructor` are ordinary names), the package gets only
+ * objects made here, and the result carries the URL, headers and form body to use.
  */
 export function signRequest(input: SignRequestInput): SignedRequest {
   const url = new URL(input.url);
   url.hash = '';
   const method = input.method.toUpperCase();
   if (!/^[A-Z][A-Z0-9!#$%&'*+.^_`|~-]*$/.test(method)) throw new TypeError(`"${input.method}" is not an HTTP method.`);
+  if (input.signatureType !== 'header' && input.signatureType !== 'query' && input.signatureType !== 'body') {
+    throw new TypeError(`Unknown OAuth 1.0a signature type "${String(input.signatureType)}".`);
+  }
   if (input.signatureType === 'body' && (method === 'GET' || method === 'HEAD')) {
     // RFC 5849 3.5.2: body placement needs a method whose body has meaning.
     throw new TypeError(`OAuth 1.0a body signing needs a form body; a ${method} request has none (use header or query).`);
@@ -269,34 +329,55 @@ export function signRequest(input: SignRequestInput): SignedRequest {
   }
   const timestamp = String(input.timestamp ?? Math.floor(Date.now() / 1000));
   if (!/^\d+$/.test(timestamp)) throw new TypeError('timestamp must be a whole number of seconds.');
+  // Checked before any work: the package would sign anything it is not told otherwise
+  // as PLAINTEXT.
+  const hash = input.signatureMethod === 'PLAINTEXT' ? undefined : hashFunction(input.signatureMethod, input.rsaKey);
 
   const oauth: Array<readonly [string, string]> = [
-    ['oauth_consumer_key', input.consumerKey],
+    ['oauth_consumer_key', wellFormed(input.consumerKey)],
     ['oauth_signature_method', input.signatureMethod],
     ['oauth_timestamp', timestamp],
-    // 128 bits from the CSPRNG: a nonce must never repeat for one timestamp,
-    // client and token (RFC 5849 3.3), and must not be guessable.
-    ['oauth_nonce', input.nonce ?? randomBytesFromPool(16).toString('hex')],
+    // 128 bits from the CSPRNG (not the package's Math.random): a nonce must never
+    // repeat for one timestamp, client and token (RFC 5849 3.3), and must not be
+    // guessable.
+    ['oauth_nonce', wellFormed(input.nonce ?? randomBytesFromPool(16).toString('hex'))],
   ];
   if (input.includeVersion !== false) oauth.push(['oauth_version', '1.0']);
-  if (input.token !== undefined) oauth.push(['oauth_token', input.token]);
-  if (input.callback !== undefined) oauth.push(['oauth_callback', input.callback]);
-  if (input.verifier !== undefined) oauth.push(['oauth_verifier', input.verifier]);
-  oauth.push(...extraPairs(input.extraOAuthParams));
+  if (input.token !== undefined) oauth.push(['oauth_token', wellFormed(input.token)]);
+  if (input.callback !== undefined) oauth.push(['oauth_callback', wellFormed(input.callback)]);
+  if (input.verifier !== undefined) oauth.push(['oauth_verifier', wellFormed(input.verifier)]);
+  for (const [name, value] of extraPairs(input.extraOAuthParams)) oauth.push([wellFormed(name), wellFormed(value)]);
 
   const body = input.form === undefined ? undefined : formPairs(input.form);
   let baseString: string | undefined;
+  // A fresh package instance per request: it holds the consumer secret and the hash
+  // function, and its methods write into the objects they are handed.
+  const signer = new Rfc5849OAuth({
+    consumer: { key: input.consumerKey, secret: wellFormed(input.consumerSecret ?? '') },
+    signature_method: input.signatureMethod,
+    ...(hash
+      ? {
+          hash_function: (base: string, key: string) => {
+            baseString = base;
+            return hash(base, key);
+          },
+        }
+      : {}),
+    ...(input.realm ? { realm: input.realm } : {}),
+  });
+  const tokenSecret = wellFormed(input.tokenSecret ?? '');
   let signature: string;
-  if (input.signatureMethod === 'PLAINTEXT') {
-    signature = computeSignature('PLAINTEXT', '', input);
+  if (hash === undefined) {
+    // 3.4.4: the signing key is the signature (encoded client secret, "&", encoded
+    // token secret), and there is no base string.
+    signature = signer.getSigningKey(tokenSecret);
   } else {
     // 3.4.1.3.1: query parameters, form-body parameters and protocol parameters,
     // all decoded; where they were sent does not change the signature.
     const all = formParams(url.search);
     if (body) all.push(...body);
     all.push(...oauth);
-    baseString = signatureBaseString(method, url, all);
-    signature = computeSignature(input.signatureMethod, baseString, input);
+    signature = signer.getSignature(packageRequest(method, url), tokenSecret, asOAuthData(paramTable(all)));
   }
   oauth.push(['oauth_signature', signature]);
 
@@ -304,11 +385,10 @@ export function signRequest(input: SignRequestInput): SignedRequest {
   let form = body ? new URLSearchParams(body as Array<[string, string]>) : undefined;
   switch (input.signatureType) {
     case 'header': {
-      // 3.5.1: each name and value encoded, values in double quotes.
-      let value = 'OAuth ';
-      if (input.realm !== undefined) value += `realm="${input.realm}", `;
-      value += oauth.map(([n, v]) => `${percentEncode(n)}="${percentEncode(v)}"`).join(', ');
-      headers.authorization = value;
+      // 3.5.1, the package's header: each name and value encoded, values in double
+      // quotes, sorted by name. It leaves an empty realm out; one given is sent.
+      const header = signer.toHeader(headerTable(oauth)).Authorization;
+      headers.authorization = input.realm === '' ? `OAuth realm="", ${header.slice('OAuth '.length)}` : header;
       break;
     }
     case 'query': {
@@ -322,8 +402,6 @@ export function signRequest(input: SignRequestInput): SignedRequest {
       form ??= new URLSearchParams();
       for (const [n, v] of oauth) form.append(n, v);
       break;
-    default:
-      throw new TypeError(`Unknown OAuth 1.0a signature type "${String(input.signatureType)}".`);
   }
   const out: SignedRequest = { url: url.toString(), headers, oauthParams: oauth };
   if (form) out.form = form;

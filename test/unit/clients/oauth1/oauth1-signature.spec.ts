@@ -1,15 +1,20 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import OAuth from 'oauth-1.0a';
 import { describe, expect, it } from 'vitest';
 import {
   baseStringUri,
-  normalizeParameters,
   parseFormEncoded,
   percentEncode,
+  signatureBaseString,
   signRequest,
   type Param,
   type SignedRequest,
   type SignRequestInput,
-} from '../../../lib/clients/oauth1/oauth1-signature.js';
+} from '../../../../lib/clients/oauth1/oauth1-signature.js';
+import * as reference from '../../../support/oauth1-reference-signer.js';
+
+// The library's signer is the `oauth-1.0a` package wrapped; the hand-written signer in
+// test/support/oauth1-reference-signer.ts is the oracle it is compared with.
 
 /** The protocol parameters of a signed request, decoded from the header, query or body. */
 function protocolParams(signed: SignedRequest): Map<string, string> {
@@ -61,8 +66,11 @@ const randomValue = () => Array.from({ length: randomByte() % 7 }, () => pick(PI
 const randomParams = (): Array<[string, string]> => Array.from({ length: randomByte() % 7 }, () => [pick(NAMES), randomValue()]);
 
 const creds = { consumerKey: 'ck', consumerSecret: 'c s&', token: 'tk', tokenSecret: 't/s', nonce: 'n0nce', timestamp: '1700000000' } as const;
+const RSA_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const hmac = (key: string, base: string) => createHmac('sha1', key).update(base).digest('base64');
 const KEY = 'c%20s%26&t%2Fs';
+/** oauth-1.0a's hash_function shape: (base string, key). */
+const hmacSha1 = (base: string, key: string) => hmac(key, base);
 
 const sigOf = (url: string, form?: string) =>
   protocolParams(signRequest({ method: 'POST', url, ...(form === undefined ? {} : { form }), ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'header' })).get('oauth_signature');
@@ -126,7 +134,18 @@ describe('parameter normalisation (RFC 5849 section 3.4.1.3.2)', () => {
       ['realm', 'y'],
     ];
     // '%' (0x25) sorts before digits, digits before upper case, upper before lower.
-    expect(normalizeParameters(params)).toBe('A=1&a=%20&a=10&a=2&a=Z&a%20b=x&b=2');
+    const normalized = 'A=1&a=%20&a=10&a=2&a=Z&a%20b=x&b=2';
+    expect(reference.normalizeParameters(params)).toBe(normalized);
+    const url = new URL('https://a.example/x');
+    expect(signatureBaseString('GET', url, params)).toBe(`GET&https%3A%2F%2Fa.example%2Fx&${percentEncode(normalized)}`);
+    expect(signatureBaseString('GET', url, params)).toBe(reference.signatureBaseString('GET', url, params));
+  });
+
+  it('encodes a custom method, and upper-cases any', () => {
+    const url = new URL('https://a.example/x');
+    expect(signatureBaseString('m-search', url, [])).toBe('M-SEARCH&https%3A%2F%2Fa.example%2Fx&');
+    expect(signatureBaseString("x!#$%&'*+.^_`|~", url, [['a', '1']])).toBe(reference.signatureBaseString("x!#$%&'*+.^_`|~", url, [['a', '1']]));
+    expect(signatureBaseString("x!#$%&'*+.^_`|~", url, [])).toBe('X%21%23%24%25%26%27%2A%2B.%5E_%60%7C~&https%3A%2F%2Fa.example%2Fx&');
   });
 });
 
@@ -278,19 +297,30 @@ describe('signRequest', () => {
     expect(signed.baseString).not.toContain('oauth_version');
   });
 
-  it('modifies nothing it was given', () => {
-    const url = new URL('https://a.example/x?y=1#f');
-    const params = new URLSearchParams({ status: 'hi' });
-    const pairs: Array<[string, string]> = [['a', '1']];
-    const record = JSON.parse('{"__proto__":"p","b":"2"}') as Record<string, string>;
-    const extra = { oauth_body_hash: 'h' };
-    const snapshot = () => JSON.stringify([url.href, params.toString(), pairs, Object.entries(record), extra]);
+  it('modifies nothing it was given, in any method and placement (inputs frozen, and unchanged after)', () => {
+    const url = new URL('https://a.example/x?y=1&y=2&q=a+b#f');
+    const params = new URLSearchParams([
+      ['status', 'hi'],
+      ['status', 'again'],
+    ]);
+    const pairs = Object.freeze([Object.freeze(['a', '1'] as const), Object.freeze(['a', '2'] as const)]);
+    const record = Object.freeze(JSON.parse('{"__proto__":"p","b":"2"}') as Record<string, string>);
+    const extra = Object.freeze({ oauth_body_hash: 'h' });
+    const extraPairs = Object.freeze([Object.freeze(['oauth_session_handle', 's'] as const)]);
+    const snapshot = () => JSON.stringify([url.href, params.toString(), pairs, Object.entries(record), Object.getPrototypeOf(record) === Object.prototype, extra, extraPairs]);
     const before = snapshot();
-    for (const type of ['header', 'query', 'body'] as const) {
-      for (const form of [params, pairs, record]) {
-        const signed = signRequest({ method: 'POST', url, form, ...creds, extraOAuthParams: extra, signatureMethod: 'HMAC-SHA1', signatureType: type });
-        expect(signed.form).not.toBe(params);
-        signed.form!.append('later', 'x');
+    for (const signatureMethod of ['HMAC-SHA1', 'HMAC-SHA256', 'RSA-SHA1', 'PLAINTEXT'] as const) {
+      for (const signatureType of ['header', 'query', 'body'] as const) {
+        for (const form of [params, pairs, record, 'c=3&c=4']) {
+          for (const extraOAuthParams of [extra, extraPairs]) {
+            const input = Object.freeze({ method: 'POST', url, form, ...creds, rsaKey: RSA_KEY, realm: 'R', extraOAuthParams, signatureMethod, signatureType });
+            const keys = JSON.stringify(Object.keys(input));
+            const signed = signRequest(input);
+            expect(JSON.stringify(Object.keys(input))).toBe(keys);
+            expect(signed.form).not.toBe(params);
+            signed.form!.append('later', 'x');
+          }
+        }
       }
     }
     expect(snapshot()).toBe(before);
@@ -351,5 +381,152 @@ describe('parseFormEncoded', () => {
     ]);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
     expect(parseFormEncoded('').size).toBe(0);
+  });
+});
+
+/** The Authorization header as realm, then the other parameters sorted (3.5.1 fixes no order). */
+function headerParts(header: string | undefined) {
+  if (header === undefined) return undefined;
+  const parts = header.slice('OAuth '.length).split(', ');
+  const realm = parts[0]!.startsWith('realm=') ? parts.shift() : undefined;
+  return { realm, params: parts.sort() };
+}
+
+/** Signs with the library and with the oracle; everything sent must be the same. */
+function expectSameAsReference(input: SignRequestInput, context: string): SignedRequest {
+  const signed = signRequest(input);
+  const expected = reference.signRequest(input);
+  expect(signed.baseString, context).toBe(expected.baseString);
+  expect(signed.oauthParams, context).toEqual(expected.oauthParams);
+  expect(signed.url, context).toBe(expected.url);
+  expect(signed.form?.toString(), context).toBe(expected.form?.toString());
+  expect(Object.keys(signed.headers), context).toEqual(Object.keys(expected.headers));
+  expect(headerParts(signed.headers.authorization), context).toEqual(headerParts(expected.headers.authorization));
+  return signed;
+}
+
+describe('the wrapped oauth-1.0a against the reference signer (the oracle)', () => {
+  const URLS = ['https://Api.Example.com:443/1.1/x y/z', 'HTTP://example.COM:80/', 'http://[::1]:8080/a%2Fb/', 'https://a.example:8443/~x/%7e;p', 'http://a.example/?'];
+  const SECRETS = ['', 's', 'c s&', 't/s', '☃+%', "!*'()"];
+  const METHODS = ['HMAC-SHA1', 'HMAC-SHA256', 'RSA-SHA1', 'PLAINTEXT'] as const;
+  const TYPES = ['header', 'query', 'body'] as const;
+
+  it('sends the same thing for 200 random parameter sets, in every method and placement', () => {
+    const seen = new Set<string>();
+    for (let round = 0; round < 200; round++) {
+      const params = randomParams();
+      const split = randomByte() % (params.length + 1);
+      const query = new URLSearchParams(params.slice(0, split)).toString();
+      const body = params.slice(split);
+      const signatureMethod = METHODS[round % METHODS.length]!;
+      const signatureType = TYPES[Math.floor(round / METHODS.length) % TYPES.length]!;
+      seen.add(`${signatureMethod} ${signatureType}`);
+      const input: SignRequestInput = {
+        method: signatureType === 'body' ? pick(['POST', 'put', 'PATCH']) : pick(['GET', 'post', 'DELETE', 'x-Custom+1']),
+        url: `${pick(URLS)}${query ? `?${query}` : ''}${pick(['', '#frag'])}`,
+        ...(body.length > 0 || signatureType === 'body' || randomByte() % 2 ? { form: pick([body, new URLSearchParams(body).toString(), new URLSearchParams(body)]) } : {}),
+        consumerKey: pick(['ck', 'c k', '☃']),
+        consumerSecret: pick(SECRETS),
+        tokenSecret: pick(SECRETS),
+        ...(randomByte() % 2 ? { token: pick(['tk', 't+k', 'a=b']) } : {}),
+        ...(randomByte() % 3 === 0 ? { callback: 'https://app.example/cb?x=1&y=a+b' } : {}),
+        ...(randomByte() % 3 === 0 ? { verifier: randomValue() } : {}),
+        ...(randomByte() % 3 === 0 ? { extraOAuthParams: [['oauth_body_hash', randomValue()]] as const } : {}),
+        ...(randomByte() % 3 === 0 ? { realm: pick(['', 'Photos', 'a, b=c']) } : {}),
+        includeVersion: randomByte() % 4 !== 0,
+        rsaKey: RSA_KEY,
+        signatureMethod,
+        signatureType,
+        nonce: pick(['n0nce', randomValue()]),
+        timestamp: pick(['1700000000', 137131201, '0']),
+      };
+      expectSameAsReference(input, JSON.stringify({ ...input, rsaKey: undefined, form: String(input.form) }));
+    }
+    expect(seen.size).toBe(METHODS.length * TYPES.length);
+  });
+
+  it('keeps repeated names, in the query, in the body and across both, sorted by value', () => {
+    const input = { method: 'POST', url: 'https://a.example/x?a=2&a=1&b=x', form: [['a', '1'], ['a', '10'], ['b', 'x']] as const, ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'header' } as const;
+    const signed = expectSameAsReference(input, 'repeats');
+    expect(signed.baseString).toContain(percentEncode('a=1&a=1&a=10&a=2&b=x&b=x&oauth_consumer_key=ck'));
+    // Dropping one repeat changes the signature.
+    const fewer = signRequest({ ...input, form: [['a', '1'], ['b', 'x']] });
+    expect(protocolParams(fewer).get('oauth_signature')).not.toBe(protocolParams(signed).get('oauth_signature'));
+  });
+
+  it('reads + as a space and %2B as a plus, and keeps = inside a value', () => {
+    for (const [url, form] of [
+      ['https://a.example/x?q=a+b&r=%2B', 'q=a+b&s=1+%2B+1'],
+      ['https://a.example/x?v=a=b=c&w==', 'x=%3D=%3D'],
+      ['https://a.example/x?%2B+=+%2B', undefined],
+    ] as const) {
+      expectSameAsReference({ method: 'POST', url, ...(form ? { form } : {}), ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'query' }, url);
+    }
+    const signed = signRequest({ method: 'GET', url: 'https://a.example/x?q=a+b&r=%2B&v=a=b=c', ...creds, signatureMethod: 'HMAC-SHA1', signatureType: 'header' });
+    expect(signed.baseString).toContain(percentEncode('q=a%20b&r=%2B&v=a%3Db%3Dc'));
+  });
+
+  it('encodes lone surrogates as U+FFFD, like the oracle, instead of throwing', () => {
+    for (const signatureType of ['header', 'query', 'body'] as const) {
+      const input = { method: 'POST', url: 'https://a.example/x', form: [['a\uD800', '\uDC00b']] as const, ...creds, consumerSecret: 'x\uD800', token: '\uDFFF', signatureMethod: 'HMAC-SHA1', signatureType } as const;
+      const signed = signRequest(input);
+      const expected = reference.signRequest(input);
+      expect(signed.baseString).toBe(expected.baseString);
+      expect(signed.baseString).toContain('%25EF%25BF%25BD');
+      expect(signed.url).toBe(expected.url);
+      expect(signed.form?.toString()).toBe(expected.form?.toString());
+      expect(headerParts(signed.headers.authorization)).toEqual(headerParts(expected.headers.authorization));
+      // What is sent: the oracle reports the token as given, the wrapper as sent.
+      expect(signed.oauthParams.find(([n]) => n === 'oauth_token')).toEqual(['oauth_token', '\uFFFD']);
+    }
+  });
+});
+
+describe('oauth-1.0a on its own (what the wrapper does around it)', () => {
+  const consumer = { key: 'ck', secret: 'cs' };
+
+  it('reads the URL query wrongly: splits on every =, leaves + as a plus, and writes the query into the caller\'s data', () => {
+    const oauth = new OAuth({ consumer, signature_method: 'HMAC-SHA1', hash_function: hmacSha1 });
+    const data: Record<string, string> = { status: 'hi' };
+    const request = { method: 'GET', url: 'https://a.example/x?v=a=b&q=a+b', data };
+    const oauthData = { oauth_consumer_key: 'ck', oauth_nonce: 'n', oauth_signature_method: 'HMAC-SHA1', oauth_timestamp: 1, oauth_version: '1.0' };
+    const base = oauth.getBaseString(request, oauthData);
+    expect(base).toContain(percentEncode('q=a%2Bb')); // RFC 5849 3.4.1.3.1: q=a%20b
+    expect(base).toMatch(/%26v%3Da$/); // RFC 5849 3.4.1.3.1: v=a%3Db
+    expect(data).toEqual({ status: 'hi', v: 'a', q: 'a+b' });
+    expect(oauthData).toHaveProperty('status', 'hi');
+  });
+
+  it('does not normalise the URL, signs PLAINTEXT by default and draws its nonce from Math.random', () => {
+    const oauth = new OAuth({ consumer });
+    const request = { method: 'GET', url: 'HTTPS://A.example:443/x' };
+    expect(oauth.authorize(request).oauth_signature_method).toBe('PLAINTEXT');
+    expect(oauth.getBaseString(request, { oauth_consumer_key: 'ck', oauth_nonce: 'n', oauth_signature_method: 'PLAINTEXT', oauth_timestamp: 1, oauth_version: '1.0' })).toMatch(
+      /^GET&HTTPS%3A%2F%2FA.example%3A443%2Fx&/,
+    );
+    const random = Math.random;
+    Math.random = () => 0;
+    try {
+      expect(oauth.getNonce()).toBe('a'.repeat(32));
+    } finally {
+      Math.random = random;
+    }
+    // The wrapper's nonce does not come from Math.random.
+    Math.random = () => 0;
+    try {
+      const n1 = protocolParams(signRequest({ method: 'GET', url: 'https://a.example/', ...creds, nonce: undefined, signatureMethod: 'HMAC-SHA1', signatureType: 'header' })).get('oauth_nonce');
+      const n2 = protocolParams(signRequest({ method: 'GET', url: 'https://a.example/', ...creds, nonce: undefined, signatureMethod: 'HMAC-SHA1', signatureType: 'header' })).get('oauth_nonce');
+      expect(n1).not.toBe(n2);
+    } finally {
+      Math.random = random;
+    }
+  });
+
+  it('loses a parameter named __proto__ when it builds the parameter string', () => {
+    const oauth = new OAuth({ consumer, signature_method: 'HMAC-SHA1', hash_function: hmacSha1 });
+    const data = JSON.parse('{"__proto__":"p","a":"1"}') as Record<string, string>;
+    expect(oauth.getParameterString({ method: 'POST', url: 'https://a.example/x', data }, { oauth_consumer_key: 'ck', oauth_nonce: 'n', oauth_signature_method: 'HMAC-SHA1', oauth_timestamp: 1, oauth_version: '1.0' })).not.toContain(
+      '__proto__',
+    );
   });
 });
