@@ -58,17 +58,18 @@ describe.each([HOSTILE_PATHS.discovery, HOSTILE_PATHS.jwks, HOSTILE_PATHS.token]
   });
 });
 
-describe('faults at userinfo and API calls', () => {
-  async function loggedIn(): Promise<{ client: OAuth2Client; token: OAuth2Token }> {
-    app = await startTestApp({ platform: 'express', client: { ...op.client, timeout: TIMEOUT, apiBaseUrl: `${op.origin}/` } });
-    const walk = await login(app);
-    expect(walk.callback?.status, walk.callback?.text).toBe(200);
-    return {
-      client: app.app.get(OAuthRegistry).get('op') as OAuth2Client,
-      token: walk.callback!.json<{ oauth: { token: OAuth2Token } }>().oauth.token,
-    };
-  }
+/** An app whose API base is the provider, logged in once: its client and token. */
+async function loggedIn(): Promise<{ client: OAuth2Client; token: OAuth2Token }> {
+  app = await startTestApp({ platform: 'express', client: { ...op.client, timeout: TIMEOUT, apiBaseUrl: `${op.origin}/` } });
+  const walk = await login(app);
+  expect(walk.callback?.status, walk.callback?.text).toBe(200);
+  return {
+    client: app.app.get(OAuthRegistry).get('op') as OAuth2Client,
+    token: walk.callback!.json<{ oauth: { token: OAuth2Token } }>().oauth.token,
+  };
+}
 
+describe('faults at userinfo and API calls', () => {
   it.each(HOSTILE_FAULTS)('userinfo %s: a coded error, then userinfo works again', async (fault) => {
     const { client, token } = await loggedIn();
     op.scenario = { faults: { [HOSTILE_PATHS.userinfo]: fault } };
