@@ -19,7 +19,7 @@ afterAll(async () => {
 describe.each(PLATFORMS)('1 000 concurrent logins on %s', (platform) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp({ platform, client: op.client });
+    app = await startTestApp({ platform, client: op.client, backlog: 2048 });
   });
   afterAll(async () => {
     await app.close();

@@ -696,7 +696,9 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // A long listen queue: a thousand concurrent logins reach the provider at once, and
+  // Node's default of 511 overflows on a loaded machine (the kernel then resets some).
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 2048 }, resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const provider: HostileProvider = {

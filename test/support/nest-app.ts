@@ -62,6 +62,12 @@ export interface TestAppOptions {
    * resets any earlier override.
    */
   logger?: LoggerService;
+  /**
+   * The listen queue length (Node's default is 511). A burst of a thousand
+   * loopback connections on a loaded machine overflows the default, and the
+   * kernel then resets some of them: a fault of the test rig, not of the app.
+   */
+  backlog?: number;
 }
 
 export interface TestApp {
@@ -150,7 +156,8 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
     }
   }
   if (opts.logger) Logger.overrideLogger(opts.logger);
-  await app.listen(0, '127.0.0.1');
+  // Both adapters pass an options object on to `server.listen()` / `fastify.listen()`.
+  await app.listen({ port: 0, host: '127.0.0.1', ...(opts.backlog ? { backlog: opts.backlog } : {}) } as unknown as number);
   const server = app.getHttpServer() as { address(): { port: number } };
   const origin = `http://127.0.0.1:${server.address().port}`;
   return { app, origin, close: () => app.close() };
