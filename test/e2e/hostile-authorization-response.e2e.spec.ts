@@ -3,14 +3,14 @@
  * callback's parameters are parsed per platform): a state that is missing, altered,
  * repeated, prototype-shaped or another browser's; an RFC 9207 `iss` that is wrong,
  * missing while advertised, or another provider's (mix-up); tokens in the callback
- * (implicit/hybrid). Each is refused before anything reaches the provider. Also a
- * discovery document naming another issuer: no authorization request is ever made.
+ * (implicit/hybrid); a state or code of several KB. Each is refused before anything
+ * reaches the provider. Also a discovery document naming another issuer (no
+ * authorization request is ever made) and oversized browser input at login.
  */
 import { Logger } from '@nestjs/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { OAuthClientConfig } from '../../lib/index.js';
 import { Browser } from '../support/browser.js';
-import { PLATFORMS, startTestApp, type Platform, type TestApp } from '../support/nest-app.js';
+import { PLATFORMS, startTestApp, type TestApp } from '../support/nest-app.js';
 import { HOSTILE_PATHS, LogCapture, settle, startHostileProvider, walkLogin, type HostileProvider, type LoginWalk } from '../support/hostile-provider.js';
 
 let op: HostileProvider;
@@ -30,20 +30,6 @@ afterEach(() => {
   op.reset();
   other.reset();
 });
-
-async function appFor(platform: Platform, extra: Partial<OAuthClientConfig> = {}): Promise<TestApp> {
-  const app = await startTestApp({
-    platform,
-    routes: [{ path: '/auth/op', client: 'op' }],
-    oauth: {
-      clients: {
-        op: { clientId: op.clientId, clientSecret: op.clientSecret, serverMetadataUrl: op.discoveryUrl, scope: 'openid profile', ...extra },
-      },
-    },
-  });
-  Logger.overrideLogger(logs);
-  return app;
-}
 
 interface ErrorBody {
   statusCode: number;
@@ -81,7 +67,7 @@ const realState = (u: URL) => u.searchParams.get('state')!;
 describe.each(PLATFORMS)('authorization responses on %s', (platform) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await appFor(platform);
+    app = await startTestApp({ platform, client: op.client, logger: logs });
   });
   afterAll(async () => {
     await app.close();
@@ -142,6 +128,8 @@ describe.each(PLATFORMS)('authorization responses on %s', (platform) => {
     ],
     ['code missing', (u) => u.searchParams.delete('code'), 400, 'invalid_request'],
     ['code repeated', (u) => u.searchParams.append('code', 'second-code'), 400, 'invalid_request'],
+    ['a state over 4 KB', (u) => u.searchParams.set('state', 'x'.repeat(5000)), 400, 'invalid_request'],
+    ['a code over 4 KB', (u) => u.searchParams.set('code', '.'.repeat(5000)), 400, 'invalid_request'],
   ];
 
   it.each(refused)('%s: refused, nothing reaches the provider', async (_name, edit, status, code) => {
@@ -157,6 +145,7 @@ describe.each(PLATFORMS)('authorization responses on %s', (platform) => {
       u.searchParams.set('error_description', 'The user declined');
     });
     expectRefused(w.callback, 401, 'access_denied');
+    expect(w.callback!.json<ErrorBody>().message).toBe('The provider refused the authorization: access_denied.');
     await expectSilence(op, w.mark);
   });
 
@@ -265,6 +254,25 @@ describe.each(PLATFORMS)('authorization responses on %s', (platform) => {
     expectLoggedIn(w.callback);
   });
 
+  it('a form_post body with a code of 100 000 dots is refused without a 500; in a query it is cut at the header limit', async () => {
+    const browser = new Browser();
+    let genuine: URL | undefined;
+    await walk((u) => {
+      genuine = new URL(u);
+      return new URL(`${app.origin}/health`);
+    }, browser);
+    const mark = op.mark();
+    const res = await browser.request(`${app.origin}/auth/op`, {
+      method: 'POST',
+      body: new URLSearchParams({ state: realState(genuine!), iss: op.origin, code: '.'.repeat(100_000) }),
+    });
+    expect([400, 413], res.text).toContain(res.status);
+    // The same code in the query is cut by Node's header limit (431), also not a 500.
+    const long = await browser.get(`${genuine!.toString()}&code=${'.'.repeat(100_000)}`);
+    expect(long.status).toBe(431);
+    await expectSilence(op, mark);
+  });
+
   it('a form_post body whose state differs from the query state: mismatching_state, nothing sent', async () => {
     const browser = new Browser();
     let genuine: URL | undefined;
@@ -311,16 +319,15 @@ describe.each(PLATFORMS)('authorization responses on %s', (platform) => {
 
 describe('two clients of one provider on one app', () => {
   it("a callback of client A's login delivered to client B's route: mismatching_state, nothing sent", async () => {
-    const config = { clientId: op.clientId, clientSecret: op.clientSecret, serverMetadataUrl: op.discoveryUrl, scope: 'openid profile' };
     const app = await startTestApp({
       platform: 'express',
       routes: [
         { path: '/auth/a', client: 'a' },
         { path: '/auth/b', client: 'b' },
       ],
-      oauth: { clients: { a: config, b: config } },
+      oauth: { clients: { a: op.client, b: op.client } },
+      logger: logs,
     });
-    Logger.overrideLogger(logs);
     try {
       const browser = new Browser();
       const w = await walkLogin(browser, `${app.origin}/auth/a`, op, {
@@ -345,7 +352,7 @@ describe('a provider that does not advertise the iss parameter', () => {
 
   it.each(PLATFORMS)('on %s: no iss is accepted, a wrong iss is still refused', async (platform) => {
     op.scenario = { discovery: { issParameterSupported: false }, authorize: { iss: null } };
-    app = await appFor(platform);
+    app = await startTestApp({ platform, client: op.client, logger: logs });
     const ok = await walkLogin(new Browser(), `${app.origin}/auth/op`, op);
     expectLoggedIn(ok.callback);
     op.scenario = { discovery: { issParameterSupported: false }, authorize: { iss: 'https://issuer.evil.example' } };
@@ -364,7 +371,7 @@ describe('a discovery document naming another issuer', () => {
 
   it('the login answers 502 and no authorization request is ever made', async () => {
     op.scenario = { discovery: { issuer: 'https://accounts.evil.example' } };
-    app = await appFor('express');
+    app = await startTestApp({ platform: 'express', client: op.client, logger: logs });
     const authorizations = op.authorizations.length;
     const mark = op.mark();
     for (let i = 0; i < 2; i++) {
@@ -380,5 +387,22 @@ describe('a discovery document naming another issuer', () => {
     // The refusal is not remembered as a fact about the provider: once the document is right, logins work.
     op.reset();
     expectLoggedIn((await walkLogin(new Browser(), `${app.origin}/auth/op`, op)).callback);
+  });
+});
+
+describe('oversized browser input at login', () => {
+  it.each(PLATFORMS)('on %s: a next of 3 000 characters is no 500, and the login goes on', async (platform) => {
+    const app = await startTestApp({ platform, client: op.client, logger: logs });
+    try {
+      const browser = new Browser();
+      const login = await browser.get(`${app.origin}/auth/op?next=/${'a'.repeat(3000)}`);
+      expect(login.status, login.text).toBe(302);
+      expect(login.location?.startsWith(op.origin + HOSTILE_PATHS.authorize)).toBe(true);
+      const authorize = await browser.get(login.location!);
+      const done = await browser.get(authorize.location!);
+      expectLoggedIn(done);
+    } finally {
+      await app.close();
+    }
   });
 });

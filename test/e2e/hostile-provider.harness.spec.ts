@@ -234,6 +234,12 @@ describe('ID token forgeries produce what they claim', () => {
     await expect(jwtVerify(jwk, new TextEncoder().encode(JSON.stringify(op.keys.rsa.publicJwk)), { algorithms: ['HS256'] })).resolves.toBeTruthy();
   });
 
+  it('hand-signed (the crit control): the same hand signing without crit verifies', async () => {
+    const jwt = await forged({ idToken: { forge: 'hand-signed' } });
+    expect(decodeProtectedHeader(jwt)).toEqual({ alg: 'RS256', kid: 'rsa-1', typ: 'JWT' });
+    await expect(compactVerify(jwt, createLocalJWKSet(await jwks()))).resolves.toBeTruthy();
+  });
+
   it('unknown crit: correctly signed, refused by jose for its crit', async () => {
     const jwt = await forged({ idToken: { forge: 'unknown-crit' } });
     const [h, p, s] = jwt.split('.');
@@ -289,5 +295,96 @@ describe('userinfo, key rotation, request log', () => {
     for (const r of op.requestsSince(mark)) expect(r.at).toBeGreaterThanOrEqual(t0);
     const secrets = op.secrets();
     for (const s of [code, verifier, body.access_token, body.refresh_token, body.id_token, op.clientSecret]) expect(secrets).toContain(s);
+  });
+});
+
+async function refresh(refreshToken: string): Promise<Response> {
+  return exchange({ grant_type: 'refresh_token', refresh_token: refreshToken });
+}
+
+describe('refresh_token grant', () => {
+  it('a new access token and ID token (same iss, sub, aud and auth_time; no nonce), the refresh token not rotated', async () => {
+    const { body } = await login();
+    const first = decodePayload(String(body.id_token));
+    const res = await refresh(String(body.refresh_token));
+    expect(res.status).toBe(200);
+    const fresh = (await res.json()) as Record<string, unknown>;
+    expect(fresh).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'openid profile' });
+    expect(fresh.access_token).not.toBe(body.access_token);
+    expect('refresh_token' in fresh).toBe(false);
+    const { payload } = await jwtVerify(String(fresh.id_token), createLocalJWKSet(await jwks()), { issuer: op.origin, audience: op.clientId });
+    expect(payload).toMatchObject({ sub: first.sub, auth_time: first.auth_time, at_hash: atHash(String(fresh.access_token)) });
+    expect(payload.nonce).toBeUndefined();
+    expect(op.exchanges.at(-1)).toMatchObject({ grantType: 'refresh_token', refreshToken: body.refresh_token, refusal: null, accessToken: fresh.access_token });
+    expect(op.secrets()).toContain(fresh.access_token);
+  });
+
+  it('refresh.idToken bends only the refreshed ID token; idToken only the first', async () => {
+    op.scenario = { idToken: { claims: (c) => (c.first = true) }, refresh: { idToken: { claims: (c, ctx) => Object.assign(c, { sub: 'user-2', grant: ctx.grant }) } } };
+    const { body } = await login();
+    expect(decodePayload(String(body.id_token))).toMatchObject({ sub: 'user-1', first: true });
+    const fresh = (await (await refresh(String(body.refresh_token))).json()) as Record<string, unknown>;
+    const claims = decodePayload(String(fresh.id_token));
+    expect(claims).toMatchObject({ sub: 'user-2', grant: 'refresh_token' });
+    expect(claims.first).toBeUndefined();
+  });
+
+  it('refuses an unknown refresh token and a wrong client secret', async () => {
+    const unknown = await refresh('not-a-refresh-token');
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ error: 'invalid_grant' });
+    const { body } = await login();
+    const wrong = await exchange({ grant_type: 'refresh_token', refresh_token: String(body.refresh_token) }, basic(op.clientId, 'not-the-secret'));
+    expect(wrong.status).toBe(401);
+  });
+});
+
+describe('transport faults', () => {
+  it('hang: no answer at all (the client gives up), and the request is logged', async () => {
+    op.scenario = { faults: { [HOSTILE_PATHS.jwks]: 'hang' } };
+    const mark = op.mark();
+    await expect(fetch(op.origin + HOSTILE_PATHS.jwks, { signal: AbortSignal.timeout(300) })).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(op.linesSince(mark)).toEqual([`GET ${HOSTILE_PATHS.jwks}`]);
+  });
+
+  it('reset: the connection is destroyed without an answer', async () => {
+    op.scenario = { faults: { [HOSTILE_PATHS.token]: 'reset' } };
+    await expect(exchange({ grant_type: 'authorization_code', code: 'x' })).rejects.toThrow(TypeError);
+    expect(op.exchanges.at(-1)?.code).not.toBe('x');
+  });
+
+  it('5xx: an HTML 503 page', async () => {
+    op.scenario = { faults: { [HOSTILE_PATHS.discovery]: '5xx' } };
+    const res = await fetch(op.discoveryUrl);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toBe('text/html');
+    expect(await res.text()).toContain('Service Unavailable');
+  });
+
+  it('huge: a 200 whose body goes on past several MB, while the client reads', async () => {
+    op.scenario = { faults: { [HOSTILE_PATHS.userinfo]: 'huge' } };
+    const res = await fetch(op.origin + HOSTILE_PATHS.userinfo);
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let read = 0;
+    while (read < 8 * 1024 * 1024) {
+      const { value, done } = await reader.read();
+      expect(done).toBe(false);
+      read += value!.length;
+    }
+    await reader.cancel();
+  });
+
+  it('faults apply to the named path only, and reset() clears them', async () => {
+    op.scenario = { faults: { [HOSTILE_PATHS.jwks]: '5xx' } };
+    expect((await fetch(op.discoveryUrl)).status).toBe(200);
+    op.reset();
+    expect((await fetch(op.origin + HOSTILE_PATHS.jwks)).status).toBe(200);
+  });
+});
+
+describe('the client config an app uses', () => {
+  it('names this provider, its credentials and openid', () => {
+    expect(op.client).toEqual({ clientId: op.clientId, clientSecret: op.clientSecret, serverMetadataUrl: op.discoveryUrl, scope: 'openid profile' });
   });
 });

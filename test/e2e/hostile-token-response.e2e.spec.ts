@@ -9,7 +9,7 @@
  */
 import { Logger } from '@nestjs/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthError, OAuthRegistry, type OAuth2Client, type OAuth2Token, type OAuthClientConfig } from '../../lib/index.js';
+import { OAuthError, OAuthRegistry, type OAuth2Client, type OAuth2Token } from '../../lib/index.js';
 import { Browser } from '../support/browser.js';
 import { startTestApp, type TestApp } from '../support/nest-app.js';
 import {
@@ -28,23 +28,9 @@ let op: HostileProvider;
 let app: TestApp;
 const logs = new LogCapture();
 
-async function appFor(extra: Partial<OAuthClientConfig> = {}): Promise<TestApp> {
-  const created = await startTestApp({
-    platform: 'express',
-    routes: [{ path: '/auth/op', client: 'op' }],
-    oauth: {
-      clients: {
-        op: { clientId: op.clientId, clientSecret: op.clientSecret, serverMetadataUrl: op.discoveryUrl, scope: 'openid profile', ...extra },
-      },
-    },
-  });
-  Logger.overrideLogger(logs);
-  return created;
-}
-
 beforeAll(async () => {
   op = await startHostileProvider();
-  app = await appFor();
+  app = await startTestApp({ platform: 'express', client: op.client, logger: logs });
 });
 afterAll(async () => {
   await app.close();
@@ -107,6 +93,7 @@ describe('token responses passed through as the provider error', () => {
     ],
     ['400 {"error":"invalid_grant"}', json({ error: 'invalid_grant' }, 400), 'invalid_grant'],
     ['400 {"error":"unauthorized_client"}', json({ error: 'unauthorized_client' }, 400), 'unauthorized_client'],
+    ['400 {"error":"invalid_client"} (answered, not a real refusal)', json({ error: 'invalid_client' }, 400), 'invalid_client'],
     ['200 {"error":"access_denied"} next to an access_token', (b) => json({ ...b, error: 'access_denied' }), 'access_denied'],
     // RFC 6749 5.2's own code, which the library also uses for bad callback input.
     ['400 {"error":"invalid_request"}', json({ error: 'invalid_request' }, 400), 'invalid_request'],
@@ -125,7 +112,7 @@ describe('token responses passed through as the provider error', () => {
 
   it('a real refusal of the strict provider (a wrong client secret): 401 invalid_client, the secret not echoed', async () => {
     const wrongSecret = 'the-wrong-secret-0123456789';
-    const misconfigured = await appFor({ clientSecret: wrongSecret });
+    const misconfigured = await startTestApp({ platform: 'express', client: { ...op.client, clientSecret: wrongSecret }, logger: logs });
     try {
       const walk = await login(misconfigured);
       expectRefused(walk, 401, 'invalid_client', [wrongSecret]);
@@ -161,6 +148,9 @@ describe('token responses that are not a usable token: 502', () => {
     const walk = await login();
     expectRefused(walk, 502, code);
     await expectOneTokenRequestOnly(walk);
+    // No login has succeeded on this app yet, so its keys were never read: the
+    // missing JWKS request above is not a cache hit.
+    expect(op.count(HOSTILE_PATHS.jwks)).toBe(0);
   });
 
   it('a 302 is not followed: 502, and the redirect target never sees a request', async () => {
@@ -211,7 +201,7 @@ describe('claims smuggled into the token response', () => {
   });
 
   it('without openid: neither a "userinfo" member nor a "__proto__" member becomes the user', async () => {
-    const plain = await appFor({ scope: 'profile' });
+    const plain = await startTestApp({ platform: 'express', client: { ...op.client, scope: 'profile' }, logger: logs });
     try {
       op.scenario = {
         token: {
@@ -249,6 +239,7 @@ describe('userinfo', () => {
     );
     expect(failure).toBeInstanceOf(OAuthError);
     expect((failure as OAuthError).code).toBe('invalid_userinfo');
+    expect((failure as OAuthError).message).toBe('The userinfo "sub" differs from the ID token\'s; the answer is refused.');
     for (const secret of op.secrets()) expect((failure as OAuthError).message.includes(secret)).toBe(false);
     await settle();
     expect(op.linesSince(mark)).toEqual([`GET ${HOSTILE_PATHS.userinfo}`]);

@@ -5,20 +5,17 @@
  * `forRootAsync({ inject: [CACHE_MANAGER] })` over `@nestjs/cache-manager`), each
  * proved with two instances behind one origin where it matters.
  */
-import { Controller, Get, Global, Inject, Injectable, Module, Req, UseGuards, type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { CACHE_MANAGER, CacheModule } from '@nestjs/cache-manager';
-import { ConfigModule } from '@nestjs/config';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
 import KeyvRedis, { createClient } from '@keyv/redis';
 import { createCache, type Cache } from 'cache-manager';
 import { Keyv } from 'keyv';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CacheStateStore, OAuthGuard, OAuthModule, OAuthStateStore, type OAuthClientConfig } from '../../lib/index.js';
+import { CacheStateStore, OAuthModule, OAuthStateStore, type OAuthClientConfig } from '../../lib/index.js';
 import { Browser } from '../support/browser.js';
 import { getOn, loginOn } from '../support/fleet.js';
 import { startLoadBalancer } from '../support/load-balancer.js';
-import type { Platform } from '../support/nest-app.js';
+import { OP_ROUTE, startTestApp, type Platform } from '../support/nest-app.js';
 import { ALICE, PROVIDER_PATHS, startOidcProvider, type OidcProviderHarness } from '../support/oidc-provider.js';
 import { startRedis, type RedisHandle } from '../support/redis-server.js';
 
@@ -45,30 +42,15 @@ afterEach(async () => {
   for (const r of running.splice(0).toReversed()) await r.close();
 });
 
-interface RequestWithOAuth {
-  oauth?: unknown;
-}
-
-@Controller('auth')
-class AuthController {
-  @Get('op')
-  @UseGuards(OAuthGuard('op'))
-  op(@Req() req: RequestWithOAuth): { oauth: unknown } {
-    return { oauth: req.oauth ?? null };
-  }
-}
-
-/** An app module as a user writes it: ConfigModule, the given imports and providers, one guarded route. */
+/**
+ * An app module as a user writes it: the given imports bring the OAuth module (no
+ * `forRoot` of the fixture's own), the given providers, one guarded route at
+ * `/auth/op`. Closed after the test; answers the app's origin.
+ */
 async function startApp(platform: Platform, imports: Array<Type | DynamicModule>, providers: Provider[] = []): Promise<string> {
-  @Module({ imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({})] }), ...imports], controllers: [AuthController], providers })
-  class AppModule {}
-  const app: INestApplication =
-    platform === 'fastify'
-      ? await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false, abortOnError: false })
-      : await NestFactory.create(AppModule, { logger: false, abortOnError: false });
-  await app.listen(0, '127.0.0.1');
-  running.push({ close: () => app.close() });
-  return `http://127.0.0.1:${(app.getHttpServer() as { address(): { port: number } }).address().port}`;
+  const app = await startTestApp({ platform, routes: [OP_ROUTE], oauth: false, imports, providers });
+  running.push(app);
+  return app.origin;
 }
 
 /** A provider client for a fleet whose shared origin is known only once its balancer runs. */

@@ -1,8 +1,9 @@
 /**
  * A hostile OpenID provider: by default a small, strict, correct one (discovery,
- * JWKS, authorization code with PKCE, token, userinfo); every answer can be bent
- * per test through `provider.scenario` into what no real provider sends — forged or
- * malformed ID tokens, broken token bodies, wrong issuers, odd key sets.
+ * JWKS, authorization code with PKCE, refresh token, token, userinfo); every answer
+ * can be bent per test through `provider.scenario` into what no real provider sends —
+ * forged or malformed ID tokens, broken token bodies, wrong issuers, odd key sets —
+ * or fail at the transport level (no answer, a reset, a 5xx page, a 200 MB body).
  *
  * It logs every request it receives (method, path, time) and every authorization
  * and token exchange, and remembers every secret it handed out or was sent (codes,
@@ -26,6 +27,14 @@ export const HOSTILE_PATHS = {
 } as const;
 
 export type HostilePath = (typeof HOSTILE_PATHS)[keyof typeof HOSTILE_PATHS];
+
+/**
+ * How a path fails before any of its logic runs: `hang` never answers, `reset`
+ * destroys the connection, `5xx` is an HTML 503 page, `huge` streams up to 200 MB
+ * of filler with a 200 for as long as the client reads.
+ */
+export type HostileFault = 'hang' | 'reset' | '5xx' | 'huge';
+export const HOSTILE_FAULTS: readonly HostileFault[] = ['hang', 'reset', '5xx', 'huge'];
 
 /** One request as the provider received it. */
 export interface RecordedRequest {
@@ -54,6 +63,7 @@ export interface AuthorizationRecord {
 export interface ExchangeRecord {
   grantType: string | null;
   code: string | null;
+  refreshToken: string | null;
   codeVerifier: string | null;
   redirectUri: string | null;
   /** `client_secret_basic`, `client_secret_post` or `none`. */
@@ -95,9 +105,18 @@ export interface ProviderKeys {
  *   key in PEM or JWK (JSON) form, the RSA key's kid kept (the key-confusion attack);
  * - `hs256-client-secret`: HS256 keyed with the client secret (valid only for a client
  *   that configured HS256);
- * - `unknown-crit`: correctly signed, with a `crit` header naming an unknown extension.
+ * - `unknown-crit`: correctly signed, with a `crit` header naming an unknown extension;
+ * - `hand-signed`: correctly signed by hand like `unknown-crit` but without `crit`
+ *   (the control that shows `unknown-crit` is refused for its crit alone).
  */
-export type IdTokenForgery = 'alg-none' | 'altered-signature' | 'hs256-public-pem' | 'hs256-public-jwk' | 'hs256-client-secret' | 'unknown-crit';
+export type IdTokenForgery =
+  | 'alg-none'
+  | 'altered-signature'
+  | 'hs256-public-pem'
+  | 'hs256-public-jwk'
+  | 'hs256-client-secret'
+  | 'unknown-crit'
+  | 'hand-signed';
 
 /** What ID-token hooks get to look at. */
 export interface IdTokenContext {
@@ -105,8 +124,10 @@ export interface IdTokenContext {
   clientId: string;
   clientSecret: string;
   keys: ProviderKeys;
-  /** The nonce of the authorization request (null when none was sent). */
+  /** The nonce of the authorization request (null when none was sent, and on refresh). */
   nonce: string | null;
+  /** The grant this ID token answers. */
+  grant: 'authorization_code' | 'refresh_token';
   accessToken: string;
   now: number;
 }
@@ -125,7 +146,20 @@ export interface TokenContext {
   idToken?: string;
 }
 
+/** How an ID token is bent: which key signs, header and claim edits, a forgery. */
+export interface IdTokenScenario {
+  /** Which key signs (default `rsa`). */
+  signWith?: 'rsa' | 'ec' | 'spareRsa';
+  header?(header: Record<string, unknown>, ctx: IdTokenContext): void;
+  claims?(claims: Record<string, unknown>, ctx: IdTokenContext): void;
+  forge?: IdTokenForgery;
+  /** Replace the finished compact JWS. */
+  replace?(jwt: string, ctx: IdTokenContext): string;
+}
+
 export interface HostileScenario {
+  /** Transport faults by path (see HOSTILE_PATHS; any path works, e.g. an API path). */
+  faults?: Partial<Record<string, HostileFault>>;
   discovery?: {
     /** The `issuer` member (default: the provider's origin). */
     issuer?: string;
@@ -143,14 +177,12 @@ export interface HostileScenario {
     /** Last edit of the parameters sent back (code, state, iss, …). */
     edit?(params: URLSearchParams): void;
   };
-  idToken?: {
-    /** Which key signs (default `rsa`). */
-    signWith?: 'rsa' | 'ec' | 'spareRsa';
-    header?(header: Record<string, unknown>, ctx: IdTokenContext): void;
-    claims?(claims: Record<string, unknown>, ctx: IdTokenContext): void;
-    forge?: IdTokenForgery;
-    /** Replace the finished compact JWS. */
-    replace?(jwt: string, ctx: IdTokenContext): string;
+  /** The ID token of an authorization code exchange. */
+  idToken?: IdTokenScenario;
+  /** The answer to a refresh_token grant. */
+  refresh?: {
+    /** The ID token issued on refresh (when the grant's scope has openid). */
+    idToken?: IdTokenScenario;
   };
   token?: {
     /** Edit the JSON body of a successful exchange. */
@@ -168,6 +200,11 @@ export interface HostileProvider {
   readonly discoveryUrl: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  /**
+   * The client as an app configures it for this provider (structurally an
+   * `OAuthClientConfig`): its credentials, discovery URL and `openid profile`.
+   */
+  readonly client: { clientId: string; clientSecret: string; serverMetadataUrl: string; scope: string };
   readonly keys: ProviderKeys;
   /** Applied to every request from now on; `reset()` clears it. */
   scenario: HostileScenario;
@@ -203,6 +240,14 @@ interface PendingCode {
   codeChallenge: string | null;
   codeChallengeMethod: string | null;
   expiresAt: number;
+  /** When the user authenticated (seconds), kept for ID tokens issued on refresh. */
+  authTime: number;
+}
+
+/** What a refresh token stands for. */
+interface Grant {
+  scope: string;
+  authTime: number;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -287,6 +332,45 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
+const HUGE_BYTES = 200 * 1024 * 1024;
+
+/** Streams up to 200 MB of spaces as JSON, honouring back-pressure, until the client goes away. */
+function streamHuge(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  const chunk = Buffer.alloc(256 * 1024, 0x20);
+  let sent = 0;
+  const pump = (): void => {
+    while (!res.destroyed && sent < HUGE_BYTES) {
+      sent += chunk.length;
+      if (!res.write(chunk)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    if (!res.destroyed) res.end();
+  };
+  res.on('error', () => undefined);
+  pump();
+}
+
+/** Answers `fault`; a `hang` leaves the request open until the client or `close()` ends it. */
+function fail(req: IncomingMessage, res: ServerResponse, fault: HostileFault): void {
+  switch (fault) {
+    case 'hang':
+      return;
+    case 'reset':
+      req.socket.destroy();
+      return;
+    case '5xx':
+      res.writeHead(503, { 'content-type': 'text/html' });
+      res.end('<html><body><h1>Service Unavailable</h1></body></html>');
+      return;
+    case 'huge':
+      streamHuge(res);
+      return;
+  }
+}
+
 export async function startHostileProvider(options: HostileProviderOptions = {}): Promise<HostileProvider> {
   const clientId = options.clientId ?? 'hostile-client';
   const clientSecret = options.clientSecret ?? `hostile-secret-${random(12)}`;
@@ -303,6 +387,7 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
   const authorizations: AuthorizationRecord[] = [];
   const exchanges: ExchangeRecord[] = [];
   const codes = new Map<string, PendingCode>();
+  const refreshTokens = new Map<string, Grant>();
   const accessTokens = new Set<string>();
   const handedOut = new Set<string>([clientSecret]);
   const sockets = new Set<Socket>();
@@ -317,7 +402,7 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
       jwks_uri: origin + HOSTILE_PATHS.jwks,
       response_types_supported: ['code'],
       subject_types_supported: ['public'],
-      grant_types_supported: ['authorization_code'],
+      grant_types_supported: ['authorization_code', 'refresh_token'],
       code_challenge_methods_supported: ['S256'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       id_token_signing_alg_values_supported: s.algs ?? ['RS256', 'ES256'],
@@ -372,6 +457,7 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
         codeChallenge: record.codeChallenge,
         codeChallengeMethod: record.codeChallengeMethod,
         expiresAt: Date.now() + CODE_LIFETIME_MS,
+        authTime: Math.floor(Date.now() / 1000),
       });
       back.set('code', code);
     }
@@ -386,10 +472,14 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
     res.end();
   };
 
-  const idToken = async (pending: PendingCode, accessToken: string, scenario: HostileScenario): Promise<string> => {
-    const s = scenario.idToken ?? {};
+  const idToken = async (
+    grant: { nonce: string | null; authTime: number },
+    accessToken: string,
+    s: IdTokenScenario,
+    kind: IdTokenContext['grant'],
+  ): Promise<string> => {
     const now = Math.floor(Date.now() / 1000);
-    const ctx: IdTokenContext = { issuer: origin, clientId, clientSecret, keys, nonce: pending.nonce, accessToken, now };
+    const ctx: IdTokenContext = { issuer: origin, clientId, clientSecret, keys, nonce: grant.nonce, grant: kind, accessToken, now };
     const key = keys[s.signWith ?? 'rsa'];
     const header: Record<string, unknown> = { alg: key.alg, kid: key.kid, typ: 'JWT' };
     const claims: Record<string, unknown> = {
@@ -398,12 +488,13 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
       aud: clientId,
       exp: now + 600,
       iat: now,
-      auth_time: now,
+      // OIDC Core 12.2: on refresh, auth_time stays the time of the original authentication.
+      auth_time: grant.authTime,
       at_hash: atHash(accessToken),
       name: 'Hostile User',
       email: 'user@hostile.test',
     };
-    if (pending.nonce !== null) claims.nonce = pending.nonce;
+    if (grant.nonce !== null) claims.nonce = grant.nonce;
     s.header?.(header, ctx);
     s.claims?.(claims, ctx);
     let jwt: string;
@@ -429,6 +520,9 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
         // jose refuses to sign an unknown crit extension, so this one is signed by hand.
         jwt = signRaw({ ...header, crit: ['urn:hostile:must-understand'], 'urn:hostile:must-understand': true }, claims, key);
         break;
+      case 'hand-signed':
+        jwt = signRaw(header, claims, key);
+        break;
       default:
         // CompactSign signs the claims as given (a non-string sub, no exp, …) with the header as given.
         jwt = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
@@ -445,6 +539,7 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
     const record: ExchangeRecord = {
       grantType: form.get('grant_type'),
       code: form.get('code'),
+      refreshToken: form.get('refresh_token'),
       codeVerifier: form.get('code_verifier'),
       redirectUri: form.get('redirect_uri'),
       clientAuth: 'none',
@@ -480,7 +575,8 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
     if (id !== clientId || secret === null || !sameSecret(secret, clientSecret)) {
       return refuse(401, 'invalid_client', 'client authentication failed', { 'www-authenticate': 'Basic realm="hostile"' });
     }
-    if (record.grantType !== 'authorization_code') return refuse(400, 'unsupported_grant_type', 'only authorization_code');
+    if (record.grantType === 'refresh_token') return refresh(record, res, scenario, refuse);
+    if (record.grantType !== 'authorization_code') return refuse(400, 'unsupported_grant_type', 'only authorization_code and refresh_token');
     const pending = record.code === null ? undefined : codes.get(record.code);
     // Single use: a code is gone once presented, whatever the outcome (RFC 6749 4.1.2).
     if (record.code !== null) codes.delete(record.code);
@@ -501,6 +597,7 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
     const refreshToken = random(32);
     accessTokens.add(accessToken);
     handedOut.add(accessToken).add(refreshToken);
+    refreshTokens.set(refreshToken, { scope: pending.scope, authTime: pending.authTime });
     record.accessToken = accessToken;
     const body: Record<string, unknown> = {
       access_token: accessToken,
@@ -510,7 +607,7 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
       scope: pending.scope,
     };
     if (pending.scope.split(' ').includes('openid')) {
-      const jwt = await idToken(pending, accessToken, scenario);
+      const jwt = await idToken(pending, accessToken, scenario.idToken ?? {}, 'authorization_code');
       handedOut.add(jwt);
       record.idToken = jwt;
       body.id_token = jwt;
@@ -523,6 +620,33 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
       res.writeHead(raw.status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...(raw.headers ?? {}) });
       res.end(raw.body);
       return;
+    }
+    json(res, 200, body);
+  };
+
+  /**
+   * RFC 6749 6: a new access token for a refresh token; the refresh token is not
+   * rotated (the client keeps using the one it has). With openid, a new ID token
+   * with the same iss, sub and aud (OIDC Core 12.2) and no nonce.
+   */
+  const refresh = async (
+    record: ExchangeRecord,
+    res: ServerResponse,
+    scenario: HostileScenario,
+    refuse: (status: number, error: string, description: string) => void,
+  ): Promise<void> => {
+    const grant = record.refreshToken === null ? undefined : refreshTokens.get(record.refreshToken);
+    if (!grant) return refuse(400, 'invalid_grant', 'unknown refresh token');
+    const accessToken = random(32);
+    accessTokens.add(accessToken);
+    handedOut.add(accessToken);
+    record.accessToken = accessToken;
+    const body: Record<string, unknown> = { access_token: accessToken, token_type: 'Bearer', expires_in: 3600, scope: grant.scope };
+    if (grant.scope.split(' ').includes('openid')) {
+      const jwt = await idToken({ nonce: null, authTime: grant.authTime }, accessToken, scenario.refresh?.idToken ?? {}, 'refresh_token');
+      handedOut.add(jwt);
+      record.idToken = jwt;
+      body.id_token = jwt;
     }
     json(res, 200, body);
   };
@@ -543,6 +667,8 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
     requests.push({ seq: requests.length, method: req.method ?? 'GET', path: url.pathname, at: Date.now() });
     // The scenario in force when the request arrived, even if a test swaps it meanwhile.
     const scenario = provider.scenario;
+    const fault = scenario.faults?.[url.pathname];
+    if (fault) return fail(req, res, fault);
     const handle = async (): Promise<void> => {
       switch (url.pathname) {
         case HOSTILE_PATHS.discovery:
@@ -570,7 +696,9 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // A long listen queue: a thousand concurrent logins reach the provider at once, and
+  // Node's default of 511 overflows on a loaded machine (the kernel then resets some).
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 2048 }, resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const provider: HostileProvider = {
@@ -578,6 +706,7 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
     discoveryUrl: origin + HOSTILE_PATHS.discovery,
     clientId,
     clientSecret,
+    client: { clientId, clientSecret, serverMetadataUrl: origin + HOSTILE_PATHS.discovery, scope: 'openid profile' },
     keys,
     scenario: {},
     requests,

@@ -1,9 +1,22 @@
 import 'reflect-metadata';
-import { Controller, Get, Module, Post, Req, UseGuards, type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Logger,
+  Module,
+  Post,
+  Req,
+  UseGuards,
+  type DynamicModule,
+  type INestApplication,
+  type LoggerService,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { OAuthGuard, OAuthModule, type OAuthGuardOptions, type OAuthModuleOptions } from '../../lib/index.js';
+import { OAuthGuard, OAuthModule, type OAuthClientConfig, type OAuthGuardOptions, type OAuthModuleOptions } from '../../lib/index.js';
 
 export type Platform = 'express' | 'fastify';
 export const PLATFORMS: Platform[] = ['express', 'fastify'];
@@ -15,11 +28,24 @@ export interface TestRoute {
   options?: OAuthGuardOptions;
 }
 
+/** The route and client name the `client` shorthand sets up. */
+export const OP_ROUTE: TestRoute = { path: '/auth/op', client: 'op' };
+
 export interface TestAppOptions {
   platform: Platform;
-  routes: TestRoute[];
-  /** Passed to `OAuthModule.forRoot()`. */
-  oauth?: OAuthModuleOptions;
+  /** Guarded routes; `client` adds `OP_ROUTE` to them. */
+  routes?: TestRoute[];
+  /**
+   * Shorthand for the common app: this config as client `op` (merged into
+   * `oauth.clients`), guarded at `/auth/op`.
+   */
+  client?: OAuthClientConfig;
+  /**
+   * Passed to `OAuthModule.forRoot()`. `false`: the app does not import the module
+   * itself, because `imports` bring it (e.g. `OAuthModule.forRootAsync(…)`) as an
+   * application's own module would.
+   */
+  oauth?: OAuthModuleOptions | false;
   /** Values `ConfigService` serves (`OAUTH_CLIENTS`, `OAUTH_<NAME>_<FIELD>`, …). */
   config?: Record<string, unknown>;
   /** Install a session middleware (express-session / @fastify/secure-session). */
@@ -30,6 +56,18 @@ export interface TestAppOptions {
   imports?: Array<Type | DynamicModule>;
   /** Providers of the app's root module. */
   providers?: Provider[];
+  /**
+   * Receives every Nest log line (e.g. to check no secret is logged). Installed with
+   * `Logger.overrideLogger` once the app exists: creating an app with `logger: false`
+   * resets any earlier override.
+   */
+  logger?: LoggerService;
+  /**
+   * The listen queue length (Node's default is 511). A burst of a thousand
+   * loopback connections on a loaded machine overflows the default, and the
+   * kernel then resets some of them: a fault of the test rig, not of the app.
+   */
+  backlog?: number;
 }
 
 export interface TestApp {
@@ -48,8 +86,14 @@ interface RequestWithOAuth {
  * Express or Fastify, listening on a free loopback port.
  */
 export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
+  const routes = [...(opts.routes ?? []), ...(opts.client ? [OP_ROUTE] : [])];
+  let oauth: OAuthModuleOptions | false = opts.oauth ?? {};
+  if (opts.client) {
+    if (oauth === false) throw new Error('startTestApp: `client` needs the module options (`oauth` is false)');
+    oauth = { ...oauth, clients: { ...(oauth.clients ?? {}), [OP_ROUTE.client]: opts.client } };
+  }
   class RoutesController {}
-  opts.routes.forEach((route, i) => {
+  routes.forEach((route, i) => {
     // One handler per HTTP method: route metadata lives on the function itself.
     for (const [verb, decorate] of [
       ['get', Get],
@@ -82,7 +126,7 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
   @Module({
     imports: [
       ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
-      OAuthModule.forRoot(opts.oauth ?? {}),
+      ...(oauth === false ? [] : [OAuthModule.forRoot(oauth)]),
       ...(opts.imports ?? []),
     ],
     controllers: [RoutesController, HealthController],
@@ -111,7 +155,9 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
       app.use(session({ secret: 'test-session-secret-0123456789abcdef', resave: false, saveUninitialized: false }));
     }
   }
-  await app.listen(0, '127.0.0.1');
+  if (opts.logger) Logger.overrideLogger(opts.logger);
+  // Both adapters pass an options object on to `server.listen()` / `fastify.listen()`.
+  await app.listen({ port: 0, host: '127.0.0.1', ...(opts.backlog ? { backlog: opts.backlog } : {}) } as unknown as number);
   const server = app.getHttpServer() as { address(): { port: number } };
   const origin = `http://127.0.0.1:${server.address().port}`;
   return { app, origin, close: () => app.close() };
