@@ -1,6 +1,7 @@
 import { OAuthConfigError, OAuthUsageError } from '../errors/oauth.error.js';
 import { apiRequest } from '../http/api-request.js';
 import type { HttpSettings } from '../http/provider-http.js';
+import type { ProviderRequest as HookRequest } from '../interfaces/oauth-hooks.interface.js';
 import type { OAuthToken } from '../interfaces/oauth-token.interface.js';
 import { USER_AGENT } from '../oauth.constants.js';
 import type { ResolvedClientConfig } from '../config/resolved-client.js';
@@ -15,6 +16,7 @@ import type {
   ProtocolClient,
 } from './protocol-client.js';
 import type { RequestOptions } from './request-options.js';
+import { runHook } from './run-hook.js';
 
 /** What both kinds of client share: naming, the seed's login calls, API calls. */
 export abstract class BaseOAuthClient<T extends OAuthToken> implements ProtocolClient {
@@ -113,8 +115,9 @@ export abstract class BaseOAuthClient<T extends OAuthToken> implements ProtocolC
     return this.send('DELETE', url, opts ?? {});
   }
 
-  private async send(method: string, rawUrl: string, opts: RequestOptions<T>): Promise<Response> {
-    const url = resolveApiUrl(rawUrl, this.ctx.config.apiBaseUrl);
+  private async send(verb: string, rawUrl: string, opts: RequestOptions<T>): Promise<Response> {
+    let method = verb;
+    let url = resolveApiUrl(rawUrl, this.ctx.config.apiBaseUrl);
     appendQuery(url, opts.query);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = v;
@@ -130,6 +133,29 @@ export abstract class BaseOAuthClient<T extends OAuthToken> implements ProtocolC
     } else if (opts.body !== undefined) {
       body = opts.body as RequestInit['body'];
     }
+    const hook = this.ctx.config.hooks?.protectedRequest;
+    if (hook) {
+      const draft: HookRequest = {
+        method,
+        url: url.toString(),
+        headers: new Headers(headers),
+        ...(form ? { body: form } : typeof body === 'string' ? { body } : {}),
+      };
+      const fixed = await runHook(this.name, 'protectedRequest', () => hook(draft));
+      method = fixed.method.toUpperCase();
+      url = new URL(fixed.url);
+      for (const key of Object.keys(headers)) delete headers[key];
+      fixed.headers.forEach((v, k) => {
+        headers[k] = v;
+      });
+      if (fixed.body instanceof URLSearchParams) {
+        form = fixed.body;
+        headers['content-type'] = 'application/x-www-form-urlencoded';
+      } else if (typeof fixed.body === 'string') {
+        form = undefined;
+        body = fixed.body;
+      }
+    }
     if (!opts.withholdToken) {
       const token = await this.prepareToken(await this.resolveToken(opts));
       await this.authorizeRequest(token, method, url, headers, form);
@@ -138,7 +164,8 @@ export abstract class BaseOAuthClient<T extends OAuthToken> implements ProtocolC
     return apiRequest(url, { method, headers, body }, this.http);
   }
 
-  private async resolveToken(opts: RequestOptions<T>): Promise<T> {
+  /** The token of a call: given, else `fetchToken(name, req)`, else `missing_token` before anything is sent. */
+  protected async resolveToken(opts: { token?: T; req?: unknown }): Promise<T> {
     if (opts.token) return opts.token;
     const fetchToken = this.ctx.config.fetchToken ?? this.ctx.fetchToken;
     if (fetchToken) {

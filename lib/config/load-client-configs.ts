@@ -1,8 +1,23 @@
 import { OAuthConfigError } from '../errors/oauth.error.js';
 import type { OAuthClientConfig } from '../interfaces/oauth-client-config.interface.js';
-import { AUTHLIB_ALIASES, CLIENT_FIELDS, camelCase, isClientField, screamingSnake, type ClientField } from './client-fields.js';
+import {
+  AUTHLIB_ALIASES,
+  AUTHLIB_KWARGS,
+  AUTHLIB_WITHOUT_MEANING,
+  CLIENT_FIELDS,
+  camelCase,
+  isClientField,
+  screamingSnake,
+  type ClientField,
+} from './client-fields.js';
 import type { ResolvedClientConfig } from './resolved-client.js';
+import { jsonErrorOffset } from './json-error-offset.js';
 import { validateClientConfig } from './validate-client.js';
+
+/** A client name fit for a message: the key of a broken document is not trusted. */
+function safeName(name: string): string {
+  return name.replace(/[^\w.-]/g, '?').slice(0, 64);
+}
 
 /** The part of `ConfigService` this module reads. */
 export interface ConfigReader {
@@ -50,11 +65,13 @@ function readClientsSetting(value: unknown): Record<string, RawClient> {
   if (typeof value === 'string') {
     try {
       parsed = JSON.parse(value);
-    } catch (cause) {
-      throw new OAuthConfigError('OAUTH_CLIENTS is not valid JSON; it must be an object keyed by client name.', {
-        field: 'OAUTH_CLIENTS',
-        cause,
-      });
+    } catch {
+      // No cause: the parser's message quotes the text around the error, which may be a secret.
+      const { offset, key } = jsonErrorOffset(value);
+      throw new OAuthConfigError(
+        `OAUTH_CLIENTS is not valid JSON (at character ${offset + 1}${key === undefined ? '' : `, in client "${safeName(key)}"`}); it must be an object keyed by client name.`,
+        { field: 'OAUTH_CLIENTS' },
+      );
     }
   }
   if (parsed === null) return {};
@@ -79,8 +96,19 @@ function readClientsSetting(value: unknown): Record<string, RawClient> {
  */
 function normaliseClient(name: string, raw: RawClient): RawClient {
   const out: RawClient = {};
-  const put = (key: string, value: unknown): void => {
+  const put = (key: string, value: unknown, inKwargs: boolean): void => {
     if (value === null || value === undefined) return;
+    const why = Object.prototype.hasOwnProperty.call(AUTHLIB_WITHOUT_MEANING, key) ? AUTHLIB_WITHOUT_MEANING[key] : undefined;
+    if (why !== undefined) {
+      throw new OAuthConfigError(`OAuth client "${name}": the Authlib setting "${key}" has no meaning here: ${why}.`, { client: name, field: key });
+    }
+    // Authlib reads these under client_kwargs with its own meaning and unit: the
+    // session's token-expiry leeway, and timeouts in seconds.
+    const kwarg = inKwargs || key === 'default_timeout' ? AUTHLIB_KWARGS[key] : undefined;
+    if (kwarg !== undefined) {
+      out[kwarg] = kwarg === 'timeout' && typeof value === 'number' ? value * 1000 : value;
+      return;
+    }
     const field = toField(key);
     if (field === undefined) {
       throw new OAuthConfigError(`OAuth client "${name}": "${key}" is not a client setting; see OAuthClientConfig for the accepted fields.`, {
@@ -88,7 +116,7 @@ function normaliseClient(name: string, raw: RawClient): RawClient {
         field: key,
       });
     }
-    out[field] = value;
+    out[field] = authlibValue(field, value);
   };
   for (const [key, value] of Object.entries(raw)) {
     if (key === 'client_kwargs' || key === 'clientKwargs') {
@@ -96,12 +124,28 @@ function normaliseClient(name: string, raw: RawClient): RawClient {
       if (typeof value !== 'object' || Array.isArray(value)) {
         throw new OAuthConfigError(`OAuth client "${name}": client_kwargs must be an object.`, { client: name, field: key });
       }
-      for (const [k, v] of Object.entries(value as object)) put(k, v);
+      for (const [k, v] of Object.entries(value as object)) put(k, v, true);
       continue;
     }
-    put(key, value);
+    put(key, value, false);
   }
   return out;
+}
+
+/** Authlib's spellings of values: `SIGNATURE_TYPE_QUERY` is "QUERY", request params in the requests form `{ params }`. */
+function authlibValue(field: ClientField, value: unknown): unknown {
+  if (field === 'signatureType' && typeof value === 'string' && /^(HEADER|QUERY|BODY)$/.test(value)) return value.toLowerCase();
+  if ((field === 'requestTokenParams' || field === 'accessTokenParams' || field === 'authorizeParams') && isParamsForm(value)) {
+    return (value as { params: unknown }).params;
+  }
+  return value;
+}
+
+function isParamsForm(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  const params = (value as { params?: unknown }).params;
+  return keys.length === 1 && keys[0] === 'params' && params !== null && typeof params === 'object' && !Array.isArray(params);
 }
 
 function toField(key: string): ClientField | undefined {
@@ -146,8 +190,9 @@ function coerce(value: unknown, type: string, name: string, field: string, key: 
       if (/^\s*[[{]/.test(value)) {
         try {
           return JSON.parse(value);
-        } catch (cause) {
-          throw new OAuthConfigError(`OAuth client "${name}": ${key} is not valid JSON.`, { client: name, field, cause });
+        } catch {
+          const { offset } = jsonErrorOffset(value);
+          throw new OAuthConfigError(`OAuth client "${name}": ${key} is not valid JSON (at character ${offset + 1}).`, { client: name, field });
         }
       }
       return value;

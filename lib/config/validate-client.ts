@@ -1,10 +1,22 @@
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, type JsonWebKey } from 'node:crypto';
 import { DEFAULTS } from '../oauth.constants.js';
 import { OAuthConfigError } from '../errors/oauth.error.js';
 import type { OAuthClientConfig } from '../interfaces/oauth-client-config.interface.js';
 import { CLIENT_FIELDS, isClientField } from './client-fields.js';
 import type { ResolvedClientConfig } from './resolved-client.js';
 
+const HOOK_NAMES = new Set([
+  'serverMetadata',
+  'authorizationParams',
+  'accessTokenRequest',
+  'accessTokenResponse',
+  'refreshTokenRequest',
+  'refreshTokenResponse',
+  'revokeTokenRequest',
+  'introspectTokenRequest',
+  'protectedRequest',
+  'userinfo',
+]);
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
 
@@ -45,6 +57,10 @@ export function validateClientConfig(name: string, raw: Record<string, unknown>)
   if (kind === 'oauth1') {
     if (out.accessTokenUrl === undefined) fail('accessTokenUrl', 'an OAuth 1.0a client needs accessTokenUrl.');
     if (out.authorizeUrl === undefined) fail('authorizeUrl', 'an OAuth 1.0a client needs authorizeUrl.');
+    // RFC 5849 3.5.1: the realm is a quoted-string of the Authorization header.
+    if (out.realm !== undefined && !/^[\x20\x21\x23-\x5B\x5D-\x7E]*$/.test(out.realm as string)) {
+      fail('realm', 'realm must be printable ASCII without quotes or backslashes.');
+    }
     const method = (out.signatureMethod as string | undefined) ?? 'HMAC-SHA1';
     if (method === 'RSA-SHA1') {
       if (out.rsaKey === undefined) fail('rsaKey', 'signatureMethod RSA-SHA1 needs rsaKey (a PEM private key).');
@@ -72,6 +88,7 @@ export function validateClientConfig(name: string, raw: Record<string, unknown>)
     if (method === 'private_key_jwt' && out.clientKey === undefined) {
       fail('clientKey', 'tokenEndpointAuthMethod private_key_jwt needs clientKey (a private JWK or PEM).');
     }
+    if (out.clientKey !== undefined) out.clientKey = readableKey(out.clientKey, fail);
     out.tokenEndpointAuthMethod = method;
     const algs = out.idTokenSigningAlgs as string[] | undefined;
     if (algs && algs.some((a) => a.startsWith('HS')) && out.clientSecret === undefined) {
@@ -159,12 +176,55 @@ function checkValue(
     case 'function':
       if (typeof value !== 'function') fail(field, `${field} must be a function.`);
       return value;
+    case 'hooks': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, 'hooks must be an object of functions.');
+      for (const [k, v] of Object.entries(value as object)) {
+        if (!HOOK_NAMES.has(k)) fail(field, `hooks.${k} is not a hook; hooks are ${[...HOOK_NAMES].join(', ')}.`);
+        if (typeof v !== 'function') fail(field, `hooks.${k} must be a function.`);
+      }
+      return Object.freeze({ ...(value as object) });
+    }
+    case 'dpop': {
+      if (typeof value === 'boolean') return value;
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        const key = (value as { privateKey?: unknown }).privateKey;
+        if ((typeof key === 'string' && key !== '') || (typeof key === 'object' && key !== null && !Array.isArray(key))) {
+          return Object.freeze({ privateKey: key });
+        }
+      }
+      return fail(field, 'dpop must be true, false or { privateKey } (a private JWK or PEM, ES256 or EdDSA).');
+    }
     case 'pkce':
       if (value === false || value === 'S256') return value;
       return fail(field, `${field} must be "S256" or false; the "plain" method gives no protection (RFC 7636 section 7.2).`);
     default:
       return value;
   }
+}
+
+/**
+ * A private key that node:crypto can load, checked at bootstrap rather than at the
+ * first token request. The error never carries the key text or a parser message
+ * quoting it.
+ */
+function readableKey(value: unknown, fail: Fail): string | Readonly<Record<string, unknown>> {
+  let jwk: Record<string, unknown> | undefined;
+  if (typeof value === 'string' && value.trim().startsWith('{')) {
+    try {
+      jwk = JSON.parse(value) as Record<string, unknown>;
+    } catch {
+      return fail('clientKey', 'clientKey looks like a JWK but is not valid JSON.');
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    jwk = value as Record<string, unknown>;
+  }
+  try {
+    if (jwk) createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' });
+    else createPrivateKey(value as string);
+  } catch {
+    return fail('clientKey', 'clientKey is not a readable private key (a private JWK, as an object or JSON, or a PEM).');
+  }
+  return jwk ? Object.freeze({ ...jwk }) : (value as string);
 }
 
 function checkUrl(field: string, value: unknown, fail: Fail): string {

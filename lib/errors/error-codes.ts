@@ -82,5 +82,5 @@ const STATUS_BY_CODE: Readonly<Record<OAuthLibraryErrorCode, number>> = {
 
 /** The HTTP status the guard answers for a library code (500 for anything unknown). */
 export function statusOfCode(code: OAuthErrorCode): number {
-  return (STATUS_BY_CODE as Readonly<Record<string, number>>)[code] ?? 500;
+  return Object.prototype.hasOwnProperty.call(STATUS_BY_CODE, code) ? (STATUS_BY_CODE as Readonly<Record<string, number>>)[code]! : 500;
 }

@@ -38,10 +38,10 @@ export abstract class OAuthGuardBase implements CanActivate {
     protected readonly login: OAuthLoginService,
   ) {}
 
-  /** The client this guard logs in with. */
-  protected abstract readonly clientName: string;
+  /** The client this guard logs in with (set by `OAuthGuard(name)`). */
+  protected declare readonly clientName: string;
   /** The options given to `OAuthGuard(name, options)`. */
-  protected abstract readonly options: Readonly<OAuthGuardOptions>;
+  protected declare readonly options: Readonly<OAuthGuardOptions>;
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
@@ -100,8 +100,8 @@ export function OAuthGuard(name: string, options: OAuthGuardOptions = {}): Type<
 function createOAuthGuard(name: string, options: Readonly<OAuthGuardOptions>): Type<OAuthGuardBase> {
   @Injectable()
   class MixinOAuthGuard extends OAuthGuardBase {
-    protected readonly clientName = name;
-    protected readonly options = options;
+    protected override readonly clientName = name;
+    protected override readonly options = options;
 
     // Mixins lose emitted metadata: every parameter is injected explicitly.
     constructor(@Inject(OAuthRegistry) registry: OAuthRegistry, @Inject(OAuthLoginService) login: OAuthLoginService) {

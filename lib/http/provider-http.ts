@@ -119,7 +119,7 @@ export function parseJsonObject(res: ProviderResponse, what: string): Record<str
 }
 
 /** Refuses any answer that is not 2xx, once a possible OAuth `error` body has been looked at. */
-export function expectSuccess(res: ProviderResponse, what: string): void {
+export function expectSuccess(res: Pick<ProviderResponse, 'status'>, what: string): void {
   if (res.status >= 200 && res.status < 300) return;
   if (res.status >= 300 && res.status < 400) {
     throw new OAuthResponseError(

@@ -1,3 +1,4 @@
+import type { OAuthClientHooks } from './oauth-hooks.interface.js';
 import type { OAuthToken, TokenUpdateEvent } from './oauth-token.interface.js';
 
 export type OAuth1SignatureMethod = 'HMAC-SHA1' | 'HMAC-SHA256' | 'RSA-SHA1' | 'PLAINTEXT';
@@ -31,6 +32,8 @@ export interface OAuthClientConfig {
   signatureType?: OAuth1SignatureType;
   /** OAuth 1: PEM private key for `RSA-SHA1`. */
   rsaKey?: string;
+  /** OAuth 1: the `realm` of the Authorization header (RFC 5849 section 3.5.1). */
+  realm?: string;
   /** OAuth 2: refresh endpoint; default the token endpoint. */
   refreshTokenUrl?: string;
   refreshTokenParams?: Record<string, string>;
@@ -56,6 +59,25 @@ export interface OAuthClientConfig {
   clientKey?: string | Record<string, unknown>;
   /** OAuth 2: PKCE method; default `S256`; `false` turns PKCE off. */
   codeChallengeMethod?: 'S256' | false;
+  /**
+   * OAuth 2: where API calls carry the access token (RFC 6750 section 2): `header`
+   * (default), `uri` (query, leaks to logs and Referer: only for APIs that need it)
+   * or `body` (form bodies only).
+   */
+  tokenPlacement?: 'header' | 'uri' | 'body';
+  /**
+   * OAuth 2: after the token exchange, call the userinfo endpoint and merge its
+   * claims into `req.oauth.userinfo`. Default: true for presets without OpenID.
+   */
+  fetchUserinfo?: boolean;
+  /** OAuth 2: push the authorization parameters (RFC 9126); default: what discovery requires. */
+  pushedAuthorizationRequests?: boolean;
+  /** OAuth 2: DPoP-bound tokens (RFC 9449), with a configured key (ES256 or EdDSA) or one made per process. */
+  dpop?: boolean | { privateKey: Record<string, unknown> | string };
+  /** A provider preset's name; its fields are the defaults. */
+  preset?: string;
+  /** Code only: compliance hooks (Authlib's `compliance_fix`). */
+  hooks?: OAuthClientHooks;
   /** Allowed ID token algorithms; default discovery's list, else `RS256`; never `none`. */
   idTokenSigningAlgs?: string[];
   /** Seconds of clock skew accepted in ID tokens; default 120. */

@@ -141,6 +141,7 @@ export class OAuth1Client extends BaseOAuthClient<OAuth1Token> {
       signatureMethod: c.signatureMethod,
       signatureType: type,
       ...(c.rsaKey ? { rsaKey: c.rsaKey } : {}),
+      ...(c.realm === undefined ? {} : { realm: c.realm }),
       ...extra,
     });
   }

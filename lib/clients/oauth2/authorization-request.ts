@@ -22,10 +22,14 @@ export interface OAuth2AuthorizationRequest extends AuthorizationRequest, Pendin
  * `openid` slipped in through parameters cannot skip the nonce.
  */
 function effectiveScope(config: ResolvedClientConfig, opts: AuthorizeOptions): string | undefined {
-  const raw = opts.scope ?? opts.params?.scope ?? config.authorizeParams?.scope ?? config.scope;
-  if (raw === undefined) return undefined;
-  const joined = (Array.isArray(raw) ? raw.join(' ') : String(raw)).split(/\s+/).filter(Boolean).join(' ');
-  return joined === '' ? undefined : joined;
+  // The first source that says something: an empty one must not let a later one
+  // through as a mere extra parameter, sent without its nonce.
+  for (const raw of [opts.scope, opts.params?.scope, config.authorizeParams?.scope, config.scope]) {
+    if (raw === undefined) continue;
+    const joined = (Array.isArray(raw) ? raw.join(' ') : String(raw)).split(/\s+/).filter(Boolean).join(' ');
+    if (joined !== '') return joined;
+  }
+  return undefined;
 }
 
 /**
@@ -35,10 +39,9 @@ function effectiveScope(config: ResolvedClientConfig, opts: AuthorizeOptions): s
  */
 export function buildAuthorizationRequest(
   config: ResolvedClientConfig,
-  endpoint: string,
   redirectUri: string,
   opts: AuthorizeOptions,
-): OAuth2AuthorizationRequest {
+): { params: URLSearchParams; pending: PendingOAuth2Login & { state: string } } {
   const scope = effectiveScope(config, opts);
   const openid = scope?.split(' ').includes('openid') ?? false;
   const state = randomToken();
@@ -59,15 +62,15 @@ export function buildAuthorizationRequest(
     nonce = randomToken();
     params.set('nonce', nonce);
   }
-  const protectedNames = new Set(params.keys());
+  // `scope` is decided above from every source: an extra parameter never replaces it.
+  const protectedNames = new Set([...params.keys(), 'scope']);
   for (const extra of [config.authorizeParams, opts.params]) {
     if (!extra) continue;
     for (const k of Object.keys(extra)) {
       if (!protectedNames.has(k)) params.set(k, extra[k]!);
     }
   }
-  const out: OAuth2AuthorizationRequest = {
-    url: appendQuery(endpoint, params),
+  const out: PendingOAuth2Login & { state: string } = {
     state,
     redirect_uri: redirectUri,
     openid,
@@ -78,13 +81,17 @@ export function buildAuthorizationRequest(
   if (maxAge !== undefined) out.max_age = maxAge;
   const mode = params.get('response_mode');
   if (mode !== null) out.response_mode = mode;
-  return out;
+  return { params, pending: out };
 }
 
-/** OpenID Core 3.1.2.1: a `max_age` sent asks for an authentication at most that old. */
+/**
+ * OpenID Core 3.1.2.1: a `max_age` sent asks for an authentication at most that
+ * old; `prompt=login` asks for one now, which is `max_age` 0 (checked with leeway).
+ */
 function maxAgeOf(params: URLSearchParams): number | undefined {
   const raw = params.get('max_age');
-  return raw !== null && /^\d{1,10}$/.test(raw) ? Number(raw) : undefined;
+  if (raw !== null && /^\d{1,10}$/.test(raw)) return Number(raw);
+  return params.get('prompt')?.split(' ').includes('login') ? 0 : undefined;
 }
 
 /** One serialisation of the query, appended to any the endpoint already has. */

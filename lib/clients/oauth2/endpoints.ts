@@ -1,6 +1,8 @@
 import type { ResolvedClientConfig } from '../../config/resolved-client.js';
 import type { HttpSettings } from '../../http/provider-http.js';
+import { DEFAULTS } from '../../oauth.constants.js';
 import { ServerMetadataLoader, type ServerMetadata } from '../oidc/server-metadata.js';
+import { runHook } from '../run-hook.js';
 
 /** Endpoints of a client: configured ones win, discovery fills the rest. */
 export interface OAuth2Endpoints {
@@ -33,7 +35,14 @@ export class EndpointResolver {
     http: () => HttpSettings,
   ) {
     if (config.serverMetadataUrl) {
-      this.metadata = new ServerMetadataLoader(config.serverMetadataUrl, config.issuer, http);
+      const hook = config.hooks?.serverMetadata;
+      this.metadata = new ServerMetadataLoader(
+        config.serverMetadataUrl,
+        config.issuer,
+        http,
+        DEFAULTS.metadataTtl,
+        hook ? (doc) => runHook(config.name, 'serverMetadata', () => hook(doc)) : undefined,
+      );
     }
   }
 

@@ -5,7 +5,8 @@ import type { ClientContext } from '../client-context.js';
 import { missingEndpoint } from '../missing-endpoint.js';
 import type { ServerMetadata } from '../oidc/server-metadata.js';
 import type { AuthorizationResult, AuthorizeOptions, CallbackParams } from '../protocol-client.js';
-import { buildAuthorizationRequest, type OAuth2AuthorizationRequest, type PendingOAuth2Login } from './authorization-request.js';
+import { runHook } from '../run-hook.js';
+import { appendQuery, buildAuthorizationRequest, type OAuth2AuthorizationRequest, type PendingOAuth2Login } from './authorization-request.js';
 import { authorizationCode, callbackState } from './authorization-response.js';
 import { ClientCredentialsTokens } from './client-credentials.js';
 import { EndpointResolver, type OAuth2Endpoints } from './endpoints.js';
@@ -66,7 +67,11 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
     const redirectUri = this.absoluteRedirectUri(opts.redirectUri);
     const endpoint = (await this.endpoints()).authorizationEndpoint;
     if (!endpoint) throw missingEndpoint(this.name, 'authorization endpoint', 'authorizeUrl');
-    return buildAuthorizationRequest(this.settings, endpoint, redirectUri, opts);
+    const { params, pending } = buildAuthorizationRequest(this.settings, redirectUri, opts);
+    const hook = this.settings.hooks?.authorizationParams;
+    const sent = hook ? await runHook(this.name, 'authorizationParams', () => hook(params)) : params;
+    const request: OAuth2AuthorizationRequest = { url: appendQuery(endpoint, sent), ...pending };
+    return request;
   }
 
   /** @internal */
@@ -101,6 +106,14 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
         ...(typeof pending.max_age === 'number' ? { maxAge: pending.max_age } : {}),
       });
     }
+    if (this.settings.fetchUserinfo) {
+      // The profile is part of this login: its `sub` must be the ID token's, if any.
+      const url = endpoints.userinfoEndpoint;
+      if (!url) throw missingEndpoint(this.name, 'userinfo endpoint', 'userinfoUrl');
+      const hook = this.settings.hooks?.userinfo;
+      const profile = await fetchUserinfo(url, token, token.userinfo?.sub, this.http, hook ? (raw) => runHook(this.name, 'userinfo', () => hook(raw, token)) : undefined);
+      return { token, userinfo: { ...token.userinfo, ...profile } };
+    }
     return token.userinfo ? { token, userinfo: token.userinfo } : { token };
   }
 
@@ -121,14 +134,17 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
 
   /**
    * Calls the userinfo endpoint with `token` (refreshed first when it expires) or
-   * the token `fetchToken` gives for `req`.
+   * the token `fetchToken` gives for `req` (Authlib's `userinfo(request=...)`); the
+   * `userinfo` hook maps the answer to OpenID claims.
    * @throws OAuthValidationError `invalid_userinfo` when its `sub` differs from the ID token's.
    */
-  async userinfo(opts: { token: OAuth2Token }): Promise<UserInfo> {
+  async userinfo(opts: { token?: OAuth2Token; req?: unknown } = {}): Promise<UserInfo> {
     const url = (await this.endpoints()).userinfoEndpoint;
     if (!url) throw missingEndpoint(this.name, 'userinfo endpoint', 'userinfoUrl');
-    const fresh = await this.prepareToken(opts.token);
-    return fetchUserinfo(url, fresh.access_token, opts.token.userinfo?.sub, this.http);
+    const token = await this.resolveToken(opts);
+    const fresh = await this.prepareToken(token);
+    const hook = this.settings.hooks?.userinfo;
+    return fetchUserinfo(url, fresh, token.userinfo?.sub, this.http, hook ? (raw) => runHook(this.name, 'userinfo', () => hook(raw, fresh)) : undefined);
   }
 
   /**
@@ -148,7 +164,7 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
     const endpoints = await this.endpoints();
     const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
     for (const [k, v] of Object.entries(this.settings.refreshTokenParams ?? {})) if (!body.has(k)) body.set(k, v);
-    const token = await this.tokenEndpoint.token(endpoints.refreshEndpoint, body, endpoints.issuer, 'refresh endpoint');
+    const token = await this.tokenEndpoint.token(endpoints.refreshEndpoint, body, endpoints.issuer, 'refresh endpoint', 'refresh');
     // RFC 6749 section 6: a response without refresh_token keeps the old one.
     if (token.refresh_token === undefined) token.refresh_token = refreshToken;
     if (token.id_token !== undefined) {
@@ -183,7 +199,8 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
     const what = 'revocation endpoint';
     const endpoints = await this.endpoints();
     if (!endpoints.revocationEndpoint) throw missingEndpoint(this.name, what, 'revocationUrl');
-    checkRevocation(await this.tokenEndpoint.post(endpoints.revocationEndpoint, tokenManagementBody(token, hint), endpoints.issuer, what), what);
+    const body = tokenManagementBody(token, hint);
+    checkRevocation(await this.tokenEndpoint.post(endpoints.revocationEndpoint, body, endpoints.issuer, what, 'revokeTokenRequest'), what);
   }
 
   /** RFC 7662 token introspection. */
@@ -191,7 +208,8 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
     const what = 'introspection endpoint';
     const endpoints = await this.endpoints();
     if (!endpoints.introspectionEndpoint) throw missingEndpoint(this.name, what, 'introspectionUrl');
-    return parseIntrospection(await this.tokenEndpoint.post(endpoints.introspectionEndpoint, tokenManagementBody(token, hint), endpoints.issuer, what), what);
+    const body = tokenManagementBody(token, hint);
+    return parseIntrospection(await this.tokenEndpoint.post(endpoints.introspectionEndpoint, body, endpoints.issuer, what, 'introspectTokenRequest'), what);
   }
 
   /** RFC 6749 section 4.4: a token for the client itself. */
@@ -226,8 +244,22 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
     return !this.settings.authorizeUrl && !this.settings.serverMetadataUrl;
   }
 
-  protected authorizeRequest(token: OAuth2Token, _method: string, _url: URL, headers: Record<string, string>): void {
-    // RFC 6750 section 2.1; never the query (section 2.3 leaks it to logs and Referer).
+  protected authorizeRequest(token: OAuth2Token, _method: string, url: URL, headers: Record<string, string>, form: URLSearchParams | undefined): void {
+    switch (this.settings.tokenPlacement) {
+      case 'uri':
+        // RFC 6750 section 2.3, only when configured: the query leaks to logs and Referer.
+        url.searchParams.set('access_token', token.access_token);
+        return;
+      case 'body':
+        // RFC 6750 section 2.2 applies to form bodies only; other calls use the header.
+        if (form) {
+          form.set('access_token', token.access_token);
+          return;
+        }
+        break;
+      default:
+        break;
+    }
     headers.authorization = `Bearer ${token.access_token}`;
   }
 }

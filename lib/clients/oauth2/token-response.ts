@@ -1,18 +1,59 @@
 import { OAuthProviderError, OAuthResponseError } from '../../errors/oauth.error.js';
-import { expectSuccess, parseJsonObject, type ProviderResponse } from '../../http/provider-http.js';
+import { safeText } from '../../errors/safe-text.js';
+import { expectSuccess, serverFailure, type ProviderResponse as RawResponse } from '../../http/provider-http.js';
+import type { ProviderResponse } from '../../interfaces/oauth-hooks.interface.js';
 import type { OAuth2Token } from '../../interfaces/oauth-token.interface.js';
 
 // RFC 6749 appendix A.7: error codes are printable ASCII without quote or backslash.
 export const OAUTH_ERROR_CODE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,128}$/;
 
-/** The provider's OAuth `error` in a JSON body, thrown as a coded error. */
+// A token becomes a header value (RFC 6750 2.1 b64token, RFC 9449 likewise): CR, LF
+// or anything a header cannot hold would make the request fail with a message that
+// quotes the token, or split the header.
+const HEADER_SAFE_TOKEN = /^[\x21-\x7E]+$/;
+
+/**
+ * A provider's body as hooks see it: a JSON value when it parses, the fields of a
+ * form-encoded body (a content type some providers still answer with), else the text.
+ */
+export function parseProviderBody(res: RawResponse): unknown {
+  try {
+    return JSON.parse(res.body) as unknown;
+  } catch {
+    // not JSON
+  }
+  const type = res.headers.get('content-type') ?? '';
+  if (/^application\/x-www-form-urlencoded\b/i.test(type)) {
+    const out: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const [k, v] of new URLSearchParams(res.body)) out[k] = v;
+    return { ...out };
+  }
+  return res.body;
+}
+
+/** The raw answer in the shape compliance hooks receive. */
+export function toHookResponse(res: RawResponse): ProviderResponse {
+  return { status: res.status, headers: res.headers, body: parseProviderBody(res) };
+}
+
+/** A parsed body that must be a JSON object: else 502 (`provider_unavailable` for a 5xx). */
+export function objectBody(res: ProviderResponse, what: string): Record<string, unknown> {
+  const body = res.body;
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
+  if (res.status >= 500) throw serverFailure(what, res.status);
+  throw new OAuthResponseError('invalid_response', `The ${what} answered HTTP ${res.status} with a body that is not a JSON object.`, {
+    status: res.status,
+  });
+}
+
+/** The provider's OAuth `error` in a body, thrown as a coded error. */
 export function throwIfOAuthError(body: Record<string, unknown>, status: number, what: string): void {
   if (body.error === undefined) return;
   if (typeof body.error !== 'string' || !OAUTH_ERROR_CODE.test(body.error)) {
     throw new OAuthResponseError('invalid_response', `The ${what} answered an "error" that is not a valid OAuth error code.`, { status });
   }
-  const description = typeof body.error_description === 'string' ? body.error_description.slice(0, 500) : undefined;
-  const uri = typeof body.error_uri === 'string' ? body.error_uri.slice(0, 500) : undefined;
+  const description = typeof body.error_description === 'string' ? safeText(body.error_description, 500) : undefined;
+  const uri = typeof body.error_uri === 'string' ? safeText(body.error_uri, 500) : undefined;
   throw new OAuthProviderError(body.error, `The ${what} refused the request: ${body.error}.`, {
     status,
     ...(description === undefined ? {} : { description }),
@@ -22,20 +63,30 @@ export function throwIfOAuthError(body: Record<string, unknown>, status: number,
 
 /**
  * RFC 6749 section 5.1/5.2: a JSON object with a string `access_token` and a
- * bearer `token_type`; an `error` member in any status is the provider's refusal.
- * `expires_at` is filled from `expires_in`.
+ * bearer `token_type` (`DPoP` when `tokenType` says so); an `error` member in any
+ * status is the provider's refusal (GitHub answers errors with 200). `expires_at`
+ * is filled from `expires_in`.
  */
-export function parseTokenResponse(res: ProviderResponse, what = 'token endpoint'): OAuth2Token {
-  const body = parseJsonObject(res, what);
+export function tokenFromResponse(res: ProviderResponse, what = 'token endpoint', tokenType = 'bearer'): OAuth2Token {
+  const body = objectBody(res, what);
   throwIfOAuthError(body, res.status, what);
   expectSuccess(res, what);
   if (typeof body.access_token !== 'string' || body.access_token === '') {
     throw new OAuthResponseError('invalid_response', `The ${what} answered without a string access_token.`, { status: res.status });
   }
-  if (typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== 'bearer') {
+  if (!HEADER_SAFE_TOKEN.test(body.access_token)) {
+    throw new OAuthResponseError(
+      'invalid_token_response',
+      `The ${what} answered an access_token with characters no HTTP header can carry; it is refused.`,
+      { status: res.status },
+    );
+  }
+  if (typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== tokenType) {
     throw new OAuthResponseError(
       'invalid_response',
-      `The ${what} answered a token_type other than Bearer; only bearer tokens are supported.`,
+      tokenType === 'bearer'
+        ? `The ${what} answered a token_type other than Bearer; only bearer tokens are supported.`
+        : `The ${what} answered a token_type other than DPoP although a DPoP-bound token was asked for.`,
       { status: res.status },
     );
   }
@@ -56,4 +107,9 @@ export function parseTokenResponse(res: ProviderResponse, what = 'token endpoint
     delete token.expires_at;
   }
   return token;
+}
+
+/** `tokenFromResponse` of a raw answer, for callers without hooks. */
+export function parseTokenResponse(res: RawResponse, what = 'token endpoint'): OAuth2Token {
+  return tokenFromResponse(toHookResponse(res), what);
 }

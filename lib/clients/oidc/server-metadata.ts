@@ -41,6 +41,8 @@ export class ServerMetadataLoader {
     private readonly expectedIssuer: string | undefined,
     private readonly http: () => HttpSettings,
     private readonly ttlSeconds: number = DEFAULTS.metadataTtl,
+    /** A compliance hook that repairs the document before it is checked. */
+    private readonly repair?: (doc: Record<string, unknown>) => Promise<Record<string, unknown>>,
   ) {}
 
   async get(): Promise<ServerMetadata> {
@@ -60,7 +62,8 @@ export class ServerMetadataLoader {
       this.http(),
     );
     expectSuccess(res, what);
-    const doc = parseJsonObject(res, what);
+    const parsed = parseJsonObject(res, what);
+    const doc = this.repair ? await this.repair(parsed) : parsed;
     if (typeof doc.issuer !== 'string' || doc.issuer === '') {
       throw new OAuthResponseError('invalid_server_metadata', 'The discovery document has no issuer.');
     }

@@ -1,0 +1,18 @@
+import { OAuthError, OAuthHookError } from '../errors/oauth.error.js';
+import { safeText } from '../errors/safe-text.js';
+
+/**
+ * Runs one compliance hook. A hook that throws fails the call with `hook_failed`
+ * (502), its message kept (escaped and cut: it may echo provider text) and the
+ * error attached as cause; an `OAuthError` it throws on purpose (a preset refusing
+ * a tenant, say) is kept as it is.
+ */
+export async function runHook<T>(client: string, name: string, call: () => T | Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof OAuthError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    throw new OAuthHookError('hook_failed', `The ${name} hook of OAuth client "${client}" failed: ${safeText(message, 300)}`, { cause: err });
+  }
+}
