@@ -7,12 +7,11 @@ import {
   InjectOAuthClient,
   OAuth2Client,
   OAuthConfigError,
-  OAuthGuard,
   OAuthModule,
   OAuthRegistry,
   type OAuthModuleOptions,
   type OAuthOptionsFactory,
-} from '../../../lib/index.js';
+} from '../../lib/index.js';
 
 const client = { clientId: 'id', clientSecret: 'secret', authorizeUrl: 'https://p.example/a', accessTokenUrl: 'https://p.example/t' };
 const secret = 'a'.repeat(32);
@@ -113,41 +112,4 @@ describe('OAuthModule', () => {
     // Other stores need no secret.
     await expect(compile([configModule({}), OAuthModule.forRoot({ stateStore: 'memory' })])).resolves.toBeDefined();
   });
-
-  it('registers and unregisters clients at run time', async () => {
-    const app = await compile([configModule({}), OAuthModule.forRoot({ stateSecret: secret })]);
-    const registry = app.get(OAuthRegistry);
-    const c = registry.register('late', client);
-    expect(registry.get('late')).toBe(c);
-    expect(() => registry.register('late', client)).toThrow('An OAuth client named "late" exists; pass { replace: true } to replace it.');
-    const replaced = registry.register('late', { ...client, scope: 'x' }, { replace: true });
-    expect(registry.get('late')).toBe(replaced);
-    expect(() => registry.register('bad', { clientId: 'x' })).toThrow(OAuthConfigError);
-    expect(registry.unregister('late')).toBe(true);
-    expect(registry.has('late')).toBe(false);
-    expect(() => registry.get('late')).toThrow(OAuthConfigError);
-  });
-
-  it('tokenUpdate$ completes on shutdown', async () => {
-    const app = await compile([configModule({}), OAuthModule.forRoot({ stateSecret: secret })]);
-    let completed = false;
-    app.get(OAuthRegistry).tokenUpdate$.subscribe({ complete: () => (completed = true) });
-    await app.close();
-    expect(completed).toBe(true);
-  });
 });
-
-describe('OAuthGuard', () => {
-  it('is memoized per name and options compared by value', () => {
-    expect(OAuthGuard('a')).toBe(OAuthGuard('a'));
-    expect(OAuthGuard('a', { scope: ['x'], returnTo: true })).toBe(OAuthGuard('a', { returnTo: true, scope: ['x'] }));
-    expect(OAuthGuard('a', { scope: ['x'] })).not.toBe(OAuthGuard('a', { scope: ['y'] }));
-    expect(OAuthGuard('a')).not.toBe(OAuthGuard('b'));
-  });
-
-  it('injects the registry and the login layer explicitly (works without emitted metadata)', () => {
-    const params = Reflect.getMetadata('self:paramtypes', OAuthGuard('meta')) as Array<{ index: number; param: unknown }>;
-    expect(params.sort((a, b) => a.index - b.index).map((p) => (p.param as { name: string }).name)).toEqual(['OAuthRegistry', 'OAuthLoginService']);
-  });
-});
-
