@@ -1,17 +1,27 @@
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
+import { Controller, Get, HttpException, Injectable, Module, Req, UseGuards, type INestApplication } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   InjectOAuthClient,
+  OAuth1Client,
   OAuth2Client,
   OAuthConfigError,
+  OAuthError,
+  OAuthGuard,
   OAuthModule,
   OAuthRegistry,
+  type OAuthClient,
   type OAuthModuleOptions,
   type OAuthOptionsFactory,
+  type OAuthResult,
 } from '../../lib/index.js';
+import { Browser } from '../support/browser.js';
+import { PLATFORMS, type Platform } from '../support/nest-app.js';
+import { ALICE, loginForCallbackUrl, startOidcProvider, type OidcProviderHarness } from '../support/oidc-provider.js';
 
 const client = { clientId: 'id', clientSecret: 'secret', authorizeUrl: 'https://p.example/a', accessTokenUrl: 'https://p.example/t' };
 const secret = 'a'.repeat(32);
@@ -111,5 +121,144 @@ describe('OAuthModule', () => {
     expect(ok.get(OAuthRegistry).names()).toEqual([]);
     // Other stores need no secret.
     await expect(compile([configModule({}), OAuthModule.forRoot({ stateStore: 'memory' })])).resolves.toBeDefined();
+  });
+});
+
+/** A Nest app of `root` on `platform`, initialised for supertest (not listening). */
+async function httpApp(root: unknown, platform: Platform): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({ imports: [root as never] }).compile();
+  const app = platform === 'fastify' ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false }) : moduleRef.createNestApplication({ logger: false });
+  await app.init();
+  if (platform === 'fastify') await (app.getHttpAdapter().getInstance() as { ready(): Promise<unknown> }).ready();
+  return app;
+}
+
+describe.each(PLATFORMS)('OAuthModule.forRoot({ isGlobal: false }) with a feature module (%s)', (platform) => {
+  let app: INestApplication;
+  afterEach(async () => {
+    await app?.close();
+  });
+
+  it('boots, injects the client and its guard answers 302 to the provider', async () => {
+    @Injectable()
+    class UsesX {
+      constructor(@InjectOAuthClient('x') readonly x: OAuth2Client) {}
+    }
+    @Controller('auth')
+    class XController {
+      constructor(private readonly uses: UsesX) {}
+      @Get('x')
+      @UseGuards(OAuthGuard('x'))
+      login(): string {
+        return 'the handler must not run on a login request';
+      }
+      @Get('who')
+      who(): { client: string; kind: string } {
+        return { client: this.uses.x.name, kind: this.uses.x.kind };
+      }
+    }
+    @Module({ imports: [OAuthModule.forFeature(['x'])], controllers: [XController], providers: [UsesX] })
+    class FeatureModule {}
+    @Module({ imports: [configModule({ OAUTH_CLIENTS: { x: client } }), OAuthModule.forRoot({ isGlobal: false, stateSecret: secret }), FeatureModule] })
+    class AppModule {}
+
+    app = await httpApp(AppModule, platform);
+    const res = await request(app.getHttpServer()).get('/auth/x');
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.location as string);
+    expect(location.origin + location.pathname).toBe(client.authorizeUrl);
+    expect(location.searchParams.get('client_id')).toBe(client.clientId);
+    expect(location.searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/auth\/x$/);
+    expect(String(res.headers['set-cookie'])).toMatch(/oauth_s_/);
+    expect(res.text).not.toContain('the handler must not run');
+    expect((await request(app.getHttpServer()).get('/auth/who')).body).toEqual({ client: 'x', kind: 'oauth2' });
+  });
+});
+
+describe('a guard that subclasses OAuthGuard', () => {
+  let op: OidcProviderHarness;
+  const APP = 'http://localhost:3000';
+  beforeAll(async () => {
+    op = await startOidcProvider({ clients: [{ client_id: 'sub-app', client_secret: 'sub-secret', redirect_uris: [`${APP}/auth/mine`] }] });
+  });
+  afterAll(async () => {
+    await op.close();
+  });
+
+  // Compiles under `tsc --noEmit` (protected members, `override`), and Nest builds it
+  // with the injections of the class it extends.
+  @Injectable()
+  class MyGuard extends OAuthGuard('x') {
+    protected override toResult(result: OAuthResult): OAuthResult {
+      return { ...result, client: `mine:${result.client}` };
+    }
+    protected override handleError(err: unknown): HttpException {
+      return new HttpException({ mine: true, error: err instanceof OAuthError ? err.code : 'unknown' }, 418);
+    }
+  }
+
+  @Controller('auth')
+  class MineController {
+    @Get('mine')
+    @UseGuards(MyGuard)
+    mine(@Req() req: { oauth?: OAuthResult }): { client?: string; sub?: string } {
+      return { client: req.oauth?.client, sub: req.oauth?.userinfo?.sub };
+    }
+  }
+
+  async function appFor(platform: Platform): Promise<INestApplication> {
+    const x = { clientId: 'sub-app', clientSecret: 'sub-secret', serverMetadataUrl: op.discoveryUrl, scope: 'openid', redirectUri: `${APP}/auth/mine` };
+    @Module({ imports: [configModule({ OAUTH_CLIENTS: { x } }), OAuthModule.forRoot({ stateSecret: secret })], controllers: [MineController] })
+    class AppModule {}
+    return httpApp(AppModule, platform);
+  }
+
+  it.each(PLATFORMS)('answers what handleError returns for a callback with a bad state (%s)', async (platform) => {
+    const app = await appFor(platform);
+    try {
+      const res = await request(app.getHttpServer()).get('/auth/mine?code=c&state=forged');
+      expect(res.status).toBe(418);
+      expect(res.body).toEqual({ mine: true, error: 'mismatching_state' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it.each(PLATFORMS)('puts what toResult returns on req.oauth after a real login (%s)', async (platform) => {
+    const app = await appFor(platform);
+    try {
+      const login = await request(app.getHttpServer()).get('/auth/mine');
+      expect(login.status).toBe(302);
+      const callback = new URL(await loginForCallbackUrl(new Browser(), login.headers.location as string, APP));
+      const cookies = ([] as string[]).concat(login.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!);
+      const res = await request(app.getHttpServer())
+        .get(callback.pathname + callback.search)
+        .set('cookie', cookies.join('; '));
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ client: 'mine:x', sub: ALICE.sub });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('registry.get typing', () => {
+  it('get<OAuth2Client>(name) is typed as that client; untyped it is the union', async () => {
+    const app = await compile([configModule({ OAUTH_CLIENTS: { google: { ...client, scope: 'openid' } } }), OAuthModule.forRoot({ stateSecret: secret })]);
+    const registry = app.get(OAuthRegistry);
+    const google = registry.get<OAuth2Client>('google');
+    expectTypeOf(google).toEqualTypeOf<OAuth2Client>();
+    expectTypeOf(registry.get('google')).toEqualTypeOf<OAuthClient>();
+    // OAuth 2 only members are reachable without a cast once typed.
+    expect(typeof google.loadServerMetadata).toBe('function');
+    expect(google).toBeInstanceOf(OAuth2Client);
+    const takesOAuth1 = (c: OAuth1Client): string => c.kind;
+    // @ts-expect-error: an OAuth2Client is not an OAuth1Client.
+    expect(takesOAuth1(registry.get<OAuth2Client>('google'))).toBe('oauth2');
+    // @ts-expect-error: only client types may be asked for.
+    registry.get<string>('google');
+    // @ts-expect-error: untyped, OAuth 2 only members need narrowing first.
+    const untyped = () => registry.get('google').loadServerMetadata();
+    expect(typeof untyped).toBe('function');
   });
 });
