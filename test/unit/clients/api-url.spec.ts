@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { resolveApiUrl } from '../../../lib/clients/api-url.js';
-import { safeReturnTo } from '../../../lib/login/return-to.js';
 
 describe('resolveApiUrl', () => {
   const base = 'https://api.x.com/1.1';
@@ -33,12 +32,4 @@ describe('resolveApiUrl', () => {
   it('refuses a relative path without apiBaseUrl', () => {
     expect(() => resolveApiUrl('user', undefined)).toThrow(expect.objectContaining({ code: 'invalid_url' }));
   });
-});
-
-describe('safeReturnTo', () => {
-  it.each(['/dashboard', '/a/b?c=d#e', '/'])('keeps %s', (v) => expect(safeReturnTo(v)).toBe(v));
-  it.each(['//evil.example', '/\\evil.example', 'https://evil.example', 'javascript:alert(1)', '/a\\b', '/a\nb', '/a\u0000', '/a\u007f', '', 'dashboard', '/' + 'x'.repeat(5000)])(
-    'drops %j',
-    (v) => expect(safeReturnTo(v)).toBeUndefined(),
-  );
 });

@@ -105,42 +105,12 @@ describe('loadClientConfigs', () => {
     expect(clients.get('github')!.clientSecret).toBe('env');
   });
 
-  it.each([
-    ['an unknown field', { ...github, clientSecrt: 'x' }, 'clientSecrt', 'OAuth client "github": "clientSecrt" is not a client setting; see OAuthClientConfig for the accepted fields.'],
-    ['a missing clientId', { ...github, clientId: undefined }, 'clientId', 'OAuth client "github": clientId is required.'],
-    [
-      'no way to find the endpoints',
-      { clientId: 'x' },
-      'serverMetadataUrl',
-      'OAuth client "github": set serverMetadataUrl (discovery) or the endpoints authorizeUrl and accessTokenUrl.',
-    ],
-    ['a URL that does not parse', { ...github, accessTokenUrl: 'not a url' }, 'accessTokenUrl', 'OAuth client "github": accessTokenUrl is not a valid absolute URL.'],
-    [
-      'a redirectUri with a fragment',
-      { ...github, redirectUri: 'https://app.example/cb#x' },
-      'redirectUri',
-      'OAuth client "github": redirectUri must not contain a fragment (RFC 6749 section 3.1.2).',
-    ],
-    [
-      'an OAuth 1 field on an OAuth 2 client',
-      { ...github, signatureMethod: 'HMAC-SHA1' },
-      'signatureMethod',
-      'OAuth client "github": "signatureMethod" only applies to OAuth 1.0a clients (those with requestTokenUrl).',
-    ],
-    ['alg none', { ...github, idTokenSigningAlgs: ['RS256', 'none'] }, 'idTokenSigningAlgs', 'OAuth client "github": idTokenSigningAlgs must not allow "none": unsigned ID tokens prove nothing.'],
-    [
-      'a secret method without a secret',
-      { ...github, clientSecret: undefined, tokenEndpointAuthMethod: 'client_secret_post' },
-      'clientSecret',
-      'OAuth client "github": tokenEndpointAuthMethod client_secret_post needs clientSecret.',
-    ],
-    ['PKCE plain', { ...github, codeChallengeMethod: 'plain' }, 'codeChallengeMethod', 'OAuth client "github": codeChallengeMethod must be "S256" or false; the "plain" method gives no protection (RFC 7636 section 7.2).'],
-  ])('refuses %s, naming the client and the field', (_what, client, field, message) => {
-    const err = configError(() => loadClientConfigs(reader({ OAUTH_CLIENTS: { github: client } })));
+  it('refuses an unknown field, naming the client and the field', () => {
+    const err = configError(() => loadClientConfigs(reader({ OAUTH_CLIENTS: { github: { ...github, clientSecrt: 'x' } } })));
     expect(err.code).toBe('invalid_config');
     expect(err.client).toBe('github');
-    expect(err.field).toBe(field);
-    expect(err.message).toBe(message);
+    expect(err.field).toBe('clientSecrt');
+    expect(err.message).toBe('OAuth client "github": "clientSecrt" is not a client setting; see OAuthClientConfig for the accepted fields.');
   });
 
   it('refuses OAUTH_CLIENTS that is not JSON', () => {
