@@ -12,7 +12,8 @@ function config(extra: Record<string, unknown> = {}) {
 }
 
 function build(extra: Record<string, unknown>, opts: AuthorizeOptions = {}) {
-  const out = buildAuthorizationRequest(config(extra), endpoint, redirectUri, opts);
+  const { params, pending } = buildAuthorizationRequest(config(extra), redirectUri, opts);
+  const out = { url: appendQuery(endpoint, params), ...pending };
   return { out, query: new URL(out.url).searchParams };
 }
 
