@@ -232,16 +232,18 @@ export class RedisRefreshCoordinator extends OAuthRefreshCoordinator {
     } catch (err) {
       clearInterval(renew);
       const entry = `${name}:failed:${owner}`;
-      await this.settle(lock, entry, owner, sealHandoff(JSON.stringify(failureRecord(err)), keys.encKey, entry), FAILURE_TTL_MS);
+      void this.settle(lock, entry, owner, sealHandoff(JSON.stringify(failureRecord(err)), keys.encKey, entry), FAILURE_TTL_MS);
       throw err;
     }
     clearInterval(renew);
     const entry = `${name}:token`;
-    await this.settle(lock, entry, owner, sealHandoff(JSON.stringify({ token }), keys.encKey, entry), this.handoffTtlMs);
+    // Not awaited: this caller has its token, and the refresher's updateToken can run
+    // while the handoff travels to Redis (settle never rejects).
+    void this.settle(lock, entry, owner, sealHandoff(JSON.stringify({ token }), keys.encKey, entry), this.handoffTtlMs);
     return { token, refreshedHere: true };
   }
 
-  /** Publishes an outcome; a Redis failure here only ends coordination for this refresh. */
+  /** Publishes an outcome; never rejects: a Redis failure here only ends coordination for this refresh. */
   private async settle(lock: string, entry: string, owner: string, value: string, ttlMs: number): Promise<void> {
     if (!this.client.isReady) {
       this.down(undefined);

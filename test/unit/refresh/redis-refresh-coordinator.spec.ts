@@ -121,6 +121,8 @@ async function until(what: string, condition: () => boolean | Promise<boolean>, 
 }
 
 const lockKeys = () => inspector.keys('oauth-refresh:*:lock');
+/** The holder publishes its outcome after handing its caller the token; wait for it to land. */
+const settled = () => until('the holder to publish', async () => (await lockKeys()).length === 0);
 
 describe('RedisRefreshCoordinator: one refresh per fleet', () => {
   it('two instances, 25 concurrent calls each with one refresh token: one refresh, 50 identical tokens', async () => {
@@ -171,6 +173,7 @@ describe('RedisRefreshCoordinator: one refresh per fleet', () => {
       return structuredClone(fresh);
     };
     await Promise.all([a.coordinator.run(rt, slow, RUN), b.coordinator.run(rt, slow, RUN)]);
+    await settled();
     expect(during.map((e) => e.key)).toEqual([expect.stringMatching(/^oauth-refresh:[A-Za-z0-9_-]{43}:lock$/)]);
 
     const keys = await inspector.keys('*');
@@ -206,8 +209,10 @@ describe('RedisRefreshCoordinator: one refresh per fleet', () => {
     const a = await instance();
     const [rt1, rt2] = [`rt-${id()}`, `rt-${id()}`];
     await a.coordinator.run(rt1, countingRefresh(newToken(), 0).refresh, RUN);
+    await settled();
     const [key1] = await inspector.keys('*:token');
     await a.coordinator.run(rt2, countingRefresh(newToken(), 0).refresh, RUN);
+    await settled();
     const key2 = (await inspector.keys('*:token')).find((k) => k !== key1)!;
     // Someone with write access to Redis copies rt1's new token over rt2's entry.
     await inspector.set(key2, (await inspector.get(key1!))!, { PX: 60_000 });
