@@ -57,6 +57,16 @@ async function startTokenEndpoint(): Promise<{ url: string; close(): Promise<voi
   };
 }
 
+/** Microseconds of one refresh with a new refresh token. */
+async function once(way: (rt: string) => Promise<OAuth2Token>): Promise<number> {
+  const rt = randomBytes(32).toString('base64url');
+  const start = process.hrtime.bigint();
+  const token = await way(rt);
+  const micros = Number(process.hrtime.bigint() - start) / 1000;
+  if (typeof token.access_token !== 'string') throw new Error('the token endpoint answered no access_token');
+  return micros;
+}
+
 async function main(): Promise<void> {
   const endpoint = await startTokenEndpoint();
   const redisServer = await startRedis();
@@ -87,15 +97,6 @@ async function main(): Promise<void> {
   const local = (rt: string) => singleFlight(rt, () => refresh(rt));
   const coordinated = (rt: string) =>
     singleFlight(rt, async () => (await coordinator.run(rt, () => refresh(rt), { client: 'bench', timeoutMs: 10_000 })).token);
-
-  const once = async (way: (rt: string) => Promise<OAuth2Token>): Promise<number> => {
-    const rt = randomBytes(32).toString('base64url');
-    const start = process.hrtime.bigint();
-    const token = await way(rt);
-    const micros = Number(process.hrtime.bigint() - start) / 1000;
-    if (typeof token.access_token !== 'string') throw new Error('the token endpoint answered no access_token');
-    return micros;
-  };
 
   for (let i = 0; i < WARMUP; i++) {
     await once(local);

@@ -58,12 +58,13 @@ let redis: RedisHandle;
 const grants: GrantEvent[] = [];
 const processes: FleetProcess[] = [];
 
+function info(ctx: unknown): GrantEvent {
+  const oidc = (ctx as KoaContext).oidc;
+  return { grantType: String(oidc?.params?.grant_type), clientId: String(oidc?.client?.clientId) };
+}
+
 beforeAll(async () => {
   op = await startOidcProvider({ rotateRefreshToken: true });
-  const info = (ctx: unknown): GrantEvent => {
-    const oidc = (ctx as KoaContext).oidc;
-    return { grantType: String(oidc?.params?.grant_type), clientId: String(oidc?.client?.clientId) };
-  };
   op.provider.on('grant.success', (ctx) => grants.push(info(ctx)));
   op.provider.on('grant.error', (ctx, err) => grants.push({ ...info(ctx), error: String((err as { error_detail?: string }).error_detail ?? err) }));
   redis = await startRedis();
@@ -83,6 +84,25 @@ async function json<T>(url: string, init?: RequestInit): Promise<T> {
   if (res.status !== 200 && res.status !== 201) throw new Error(`${url} answered ${res.status}: ${text.slice(0, 500)}`);
   return JSON.parse(text) as T;
 }
+
+/** A fresh grant: a login through instance `via`, its token returned with its access token expired. */
+async function expiredToken(via: FleetProcess): Promise<OAuth2Token> {
+  const res = await loginThroughApp(new Browser(), `${via.origin}/auth/op`);
+  expect(res.status, res.text).toBe(200);
+  const token = res.json<{ oauth: { token: OAuth2Token } }>().oauth.token;
+  expect(typeof token.refresh_token).toBe('string');
+  return { ...token, expires_at: nowS() - 5 };
+}
+
+async function seed(p: FleetProcess, token: OAuth2Token): Promise<void> {
+  await json(`${p.origin}/fleet/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+}
+
+const calls = (p: FleetProcess, n: number) => Array.from({ length: n }, () => json<CallAnswer>(`${p.origin}/fleet/call`));
+const stats = (p: FleetProcess) => json<Stats>(`${p.origin}/fleet/stats`);
+/** Bearer headers the provider's userinfo endpoint received since `from`. */
+const bearersSince = (from: number) => op.requests.slice(from).filter((r) => r.path === PROVIDER_PATHS.userinfo).map((r) => r.headers.authorization);
+const ALL_OK = (n: number) => Array.from({ length: n }, () => ({ status: 200, sub: 'alice' }));
 
 /** Two instances of one app. */
 interface Pair {
@@ -118,21 +138,6 @@ describe.each(PLATFORMS)('%s: two app instances in two processes, one expired to
     await op.addClient({ client_id: clientId, client_secret: clientSecret, redirect_uris: started.map((p) => `${p.origin}/auth/op`) });
   }, 180_000);
 
-  /** A fresh grant: a login through instance `via`, its token returned with its access token expired. */
-  async function expiredToken(via: FleetProcess): Promise<OAuth2Token> {
-    const res = await loginThroughApp(new Browser(), `${via.origin}/auth/op`);
-    expect(res.status, res.text).toBe(200);
-    const token = res.json<{ oauth: { token: OAuth2Token } }>().oauth.token;
-    expect(typeof token.refresh_token).toBe('string');
-    return { ...token, expires_at: nowS() - 5 };
-  }
-
-  async function seed(p: FleetProcess, token: OAuth2Token): Promise<void> {
-    await json(`${p.origin}/fleet/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
-  }
-
-  const calls = (p: FleetProcess, n: number) => Array.from({ length: n }, () => json<CallAnswer>(`${p.origin}/fleet/call`));
-  const stats = (p: FleetProcess) => json<Stats>(`${p.origin}/fleet/stats`);
   const refreshGrants = () => grants.filter((g) => g.clientId === clientId && g.grantType === 'refresh_token');
 
   /** What the provider says to a refresh with `refreshToken`, sent by hand. */
@@ -148,8 +153,6 @@ describe.each(PLATFORMS)('%s: two app instances in two processes, one expired to
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
-  /** Bearer headers the provider's userinfo endpoint received since `from`. */
-  const bearersSince = (from: number) => op.requests.slice(from).filter((r) => r.path === PROVIDER_PATHS.userinfo).map((r) => r.headers.authorization);
 
   it('with RedisRefreshCoordinator: 25 concurrent calls on each instance -> 1 refresh at the provider, 50 successes, updateToken and tokenUpdate$ once, the rotated token works', async () => {
     const { a, b } = coordinated;
@@ -162,7 +165,7 @@ describe.each(PLATFORMS)('%s: two app instances in two processes, one expired to
     const tokenPosts = op.requests.slice(before).filter((r) => r.path === PROVIDER_PATHS.token && r.method === 'POST');
     expect(tokenPosts, 'refresh requests at the provider').toHaveLength(1);
     expect(refreshGrants().slice(grantsBefore)).toEqual([{ grantType: 'refresh_token', clientId }]);
-    expect(answers).toEqual(Array(50).fill({ status: 200, sub: 'alice' }));
+    expect(answers).toEqual(ALL_OK(50));
 
     const after = await Promise.all([stats(a), stats(b)]);
     const updates = after.map((s, i) => s.updateToken - statsBefore[i]!.updateToken);
@@ -193,7 +196,7 @@ describe.each(PLATFORMS)('%s: two app instances in two processes, one expired to
     const onB = await Promise.all(calls(b, 25));
 
     expect(refreshGrants().slice(grantsBefore)).toEqual([{ grantType: 'refresh_token', clientId }]);
-    expect([...onA, ...onB]).toEqual(Array(50).fill({ status: 200, sub: 'alice' }));
+    expect([...onA, ...onB]).toEqual(ALL_OK(50));
     const fresh = (await stats(a)).token!;
     expect(new Set(bearersSince(before))).toEqual(new Set([bearerOf(fresh.access_token)]));
     expect((await refreshAtProvider(fresh.refresh_token!)).status).toBe(200);
@@ -207,7 +210,7 @@ describe.each(PLATFORMS)('%s: two app instances in two processes, one expired to
 
     // A refreshes once for its 25 calls (its own single flight), and they all succeed.
     const onA = await Promise.all(calls(a, 25));
-    expect(onA).toEqual(Array(25).fill({ status: 200, sub: 'alice' }));
+    expect(onA).toEqual(ALL_OK(25));
     const fresh = (await stats(a)).token!;
     expect(fresh.refresh_token).not.toBe(old.refresh_token);
 

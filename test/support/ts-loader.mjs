@@ -8,10 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import swc from '@swc/core';
 
-if (isMainThread && !globalThis.__tsLoaderRegistered) {
-  globalThis.__tsLoaderRegistered = true;
-  register(import.meta.url, import.meta.url);
-}
+// Imported by --import on the main thread, this module registers itself; loaded
+// again on the hooks thread, it only provides the hooks.
+if (isMainThread) register(import.meta.url, import.meta.url);
 
 /** `./x.js` imported from a .ts file means `./x.ts` (NodeNext spelling). */
 export async function resolve(specifier, context, next) {

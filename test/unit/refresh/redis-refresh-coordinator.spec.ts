@@ -120,6 +120,7 @@ async function until(what: string, condition: () => boolean | Promise<boolean>, 
   }
 }
 
+const encodings = (s: string) => [s, Buffer.from(s).toString('base64'), Buffer.from(s).toString('base64url'), Buffer.from(s).toString('hex')];
 const lockKeys = () => inspector.keys('oauth-refresh:*:lock');
 /** The holder publishes its outcome after handing its caller the token; wait for it to land. */
 const settled = () => until('the holder to publish', async () => (await lockKeys()).length === 0);
@@ -162,7 +163,6 @@ describe('RedisRefreshCoordinator: one refresh per fleet', () => {
     const rt = `rt-${id()}`;
     const fresh = newToken();
     const secrets = [rt, fresh.access_token, fresh.refresh_token!];
-    const encodings = (s: string) => [s, Buffer.from(s).toString('base64'), Buffer.from(s).toString('base64url'), Buffer.from(s).toString('hex')];
     const needles = secrets.flatMap(encodings);
 
     // While the refresh runs: the lock, and nothing else.
@@ -233,12 +233,12 @@ describe('RedisRefreshCoordinator: one refresh per fleet', () => {
       await sleep(100);
       throw new OAuthProviderError('invalid_grant', 'The provider refused the refresh: invalid_grant.', { status: 400, description: 'grant revoked' });
     };
-    const settled = await Promise.allSettled([
+    const outcomes = await Promise.allSettled([
       ...Array.from({ length: 5 }, () => a.coordinator.run(rt, failing, RUN)),
       ...Array.from({ length: 5 }, () => b.coordinator.run(rt, failing, RUN)),
     ]);
     expect(calls).toBe(1);
-    for (const s of settled) {
+    for (const s of outcomes) {
       expect(s.status).toBe('rejected');
       const err = (s as PromiseRejectedResult).reason as OAuthProviderError;
       expect(err).toBeInstanceOf(OAuthProviderError);
