@@ -48,3 +48,9 @@ export type {
 } from './interfaces/oauth-client-config.interface.js';
 export type { OAuthModuleOptions, OAuthOptionsFactory, OAuthStateStoreOption } from './interfaces/oauth-module-options.interface.js';
 export type { OAuth1Token, OAuth2Token, OAuthResult, TokenUpdateEvent, UserInfo } from './interfaces/oauth-token.interface.js';
+export { OAuthRefreshCoordinator, type OAuthRefreshOutcome, type OAuthRefreshRunOptions } from './refresh/oauth-refresh-coordinator.js';
+export {
+  RedisRefreshCoordinator,
+  type RedisRefreshClient,
+  type RedisRefreshCoordinatorOptions,
+} from './refresh/redis-refresh-coordinator.js';

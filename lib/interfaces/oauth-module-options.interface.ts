@@ -1,3 +1,4 @@
+import type { OAuthRefreshCoordinator } from '../refresh/oauth-refresh-coordinator.js';
 import type { OAuthStateStore } from '../state/oauth-state.store.js';
 import type { OAuthClientConfig } from './oauth-client-config.interface.js';
 import type { OAuthToken, TokenUpdateEvent } from './oauth-token.interface.js';
@@ -25,6 +26,12 @@ export interface OAuthModuleOptions {
   /** The fetch used for every provider request; default the global `fetch`. */
   fetch?: typeof fetch;
   userAgent?: string;
+  /**
+   * Makes the instances of a fleet send one refresh request per refresh token
+   * (`new RedisRefreshCoordinator(redisClient)`); given `stateSecret` through
+   * `useSecret()` at bootstrap. Default: none (each instance refreshes on its own).
+   */
+  refreshCoordinator?: OAuthRefreshCoordinator;
 }
 
 /** What `useClass` / `useExisting` of `forRootAsync` implement. */
