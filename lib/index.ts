@@ -3,6 +3,8 @@ export { OAuthModule } from './oauth.module.js';
 export { OAuthRegistry, type OAuthClient } from './oauth.registry.js';
 export { OAuthGuard, OAuthGuardBase, type OAuthGuardOptions } from './guard/oauth.guard.js';
 export { OAuthRedirectException } from './guard/oauth-redirect.exception.js';
+/** `OAuthLogoutGuard(name)`: the back-channel logout route of a client (OpenID Back-Channel Logout 1.0); `OAuthLogoutGuardBase` to extend it. */
+export { OAuthLogoutGuard, OAuthLogoutGuardBase } from './guard/oauth-logout.guard.js';
 export { OAuthToken, OAuthUser, InjectOAuthClient } from './oauth.decorators.js';
 export {
   OAuthError,
@@ -48,3 +50,5 @@ export type {
 } from './interfaces/oauth-client-config.interface.js';
 export type { OAuthModuleOptions, OAuthOptionsFactory, OAuthStateStoreOption } from './interfaces/oauth-module-options.interface.js';
 export type { OAuth1Token, OAuth2Token, OAuthResult, TokenUpdateEvent, UserInfo } from './interfaces/oauth-token.interface.js';
+/** `LogoutEvent` (what `logout$` emits), `OAuthLogout` (`req.oauth.logout`) and the options of `logoutUrl()`. */
+export type { LogoutEvent, LogoutUrlOptions, OAuthLogout } from './interfaces/logout-event.interface.js';
