@@ -66,6 +66,17 @@ export interface OidcProviderOptions {
   configuration?: Configuration;
 }
 
+/** A request the provider sent (with `logout: true`): a back-channel logout POST and the app's answer. */
+export interface OutgoingRequest {
+  url: string;
+  method: string;
+  /** The body sent, as text. */
+  body: string;
+  /** The app's answer; undefined when none came. */
+  status?: number;
+  headers?: Headers;
+}
+
 /** One back-channel logout the provider sent (oidc-provider's `backchannel.*` events). */
 export interface BackchannelDelivery {
   clientId: string;
@@ -87,6 +98,8 @@ export interface OidcProviderHarness {
   readonly serverErrors: unknown[];
   /** Back-channel logouts sent, in order (with `logout: true`). */
   readonly backchannel: BackchannelDelivery[];
+  /** Requests the provider sent and the answers it got, in order (with `logout: true`). */
+  readonly outgoing: OutgoingRequest[];
   resetRequests(): void;
   /** How many requests hit `path` (optionally only with `method`). */
   count(path: string, method?: string): number;
@@ -233,11 +246,16 @@ function logoutFeatures(): Configuration {
  * with a dispatcher that refuses loopback and other special-use addresses, an SSRF
  * guard; the test apps listen on 127.0.0.1, so this fetch leaves it out.
  */
-function logoutConfiguration(): Configuration {
+function logoutConfiguration(outgoing: OutgoingRequest[]): Configuration {
   return {
-    fetch: (url: string | URL, init: RequestInit & { dispatcher?: unknown }) => {
+    fetch: async (url: string | URL, init: RequestInit & { dispatcher?: unknown }) => {
       const { dispatcher: _ssrfGuard, ...rest } = init;
-      return globalThis.fetch(url, rest);
+      const record: OutgoingRequest = { url: String(url), method: rest.method ?? 'GET', body: rest.body === undefined || rest.body === null ? '' : String(rest.body) };
+      outgoing.push(record);
+      const res = await globalThis.fetch(url, rest);
+      record.status = res.status;
+      record.headers = res.headers;
+      return res;
     },
   };
 }
@@ -248,6 +266,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
   const requests: ProviderRequest[] = [];
   const serverErrors: unknown[] = [];
   const backchannel: BackchannelDelivery[] = [];
+  const outgoing: OutgoingRequest[] = [];
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 
   const server: Server = createServer((req, res) => {
@@ -321,7 +340,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
       Grant: 86400,
     },
     clientBasedCORS: () => false,
-    ...(opts.logout ? logoutConfiguration() : {}),
+    ...(opts.logout ? logoutConfiguration(outgoing) : {}),
     // Errors as JSON: readable in a failed test's output.
     renderError: async (ctx: KoaLikeContext, out: Record<string, unknown>) => {
       ctx.type = 'json';
@@ -352,6 +371,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
     requests,
     serverErrors,
     backchannel,
+    outgoing,
     interactionOutcome: 'approve',
     resetRequests() {
       requests.length = 0;
