@@ -39,6 +39,8 @@ export function buildLogoutUrl(
  */
 function resolvePostLogoutUri(client: { name: string; redirectUri: string | undefined }, value: string): string {
   if (ABSOLUTE_HTTP.test(value)) return new URL(value).toString();
+  // A backslash or a control character could be read as a path separator or cut the URL.
+  // eslint-disable-next-line no-control-regex
   if (!/^\/(?![/\\])/.test(value) || /[\\\u0000-\u001f\u007f]/.test(value)) {
     throw new OAuthUsageError('invalid_url', 'postLogoutRedirectUri must be an absolute http(s) URL or a path starting with a single "/"; nothing was built.');
   }
