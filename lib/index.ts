@@ -3,6 +3,8 @@ export { OAuthModule } from './oauth.module.js';
 export { OAuthRegistry, type OAuthClient } from './oauth.registry.js';
 export { OAuthGuard, OAuthGuardBase, type OAuthGuardOptions } from './guard/oauth.guard.js';
 export { OAuthRedirectException } from './guard/oauth-redirect.exception.js';
+/** `OAuthLogoutGuard(name)`: the back-channel logout route of a client (OpenID Back-Channel Logout 1.0); `OAuthLogoutGuardBase` to extend it. */
+export { OAuthLogoutGuard, OAuthLogoutGuardBase } from './guard/oauth-logout.guard.js';
 export { OAuthToken, OAuthUser, InjectOAuthClient } from './oauth.decorators.js';
 export {
   OAuthError,
@@ -54,3 +56,5 @@ export {
   type RedisRefreshClient,
   type RedisRefreshCoordinatorOptions,
 } from './refresh/redis-refresh-coordinator.js';
+/** `LogoutEvent` (what `logout$` emits), `OAuthLogout` (`req.oauth.logout`) and the options of `logoutUrl()`. */
+export type { LogoutEvent, LogoutUrlOptions, OAuthLogout } from './interfaces/logout-event.interface.js';

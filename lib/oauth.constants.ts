@@ -46,6 +46,10 @@ export const DEFAULTS = {
   storeTimeout: 2000,
   /** Pending-login cookies kept per browser; the oldest go first. */
   maxStateCookies: 6,
+  /** A back-channel logout request body above this many bytes is refused (400). */
+  maxLogoutBodyBytes: 16 * 1024,
+  /** Logout token ids remembered per client until their token expires; the oldest go first past this. */
+  maxLogoutTokenIds: 10_000,
 } as const;
 
 export const USER_AGENT = 'nestjs-oauth-client';

@@ -9,6 +9,7 @@ import type { ResolvedClientConfig } from './config/resolved-client.js';
 import { OAuthConfigError } from './errors/oauth.error.js';
 import type { OAuthClientConfig } from './interfaces/oauth-client-config.interface.js';
 import type { OAuthModuleOptions } from './interfaces/oauth-module-options.interface.js';
+import type { LogoutEvent } from './interfaces/logout-event.interface.js';
 import type { TokenUpdateEvent } from './interfaces/oauth-token.interface.js';
 import { OAuthLoginService } from './login/oauth-login.service.js';
 import { OAUTH_MODULE_OPTIONS, OAUTH_RESOLVED_OPTIONS } from './oauth.constants.js';
@@ -31,6 +32,15 @@ export class OAuthRegistry implements OnApplicationShutdown {
    * re-fetch), after `updateToken` resolved.
    */
   readonly tokenUpdate$: Observable<TokenUpdateEvent> = this.updates.asObservable();
+
+  private readonly logouts = new Subject<LogoutEvent>();
+
+  /**
+   * Emits each valid back-channel logout (OpenID Back-Channel Logout 1.0), received
+   * by `OAuthLogoutGuard` or passed to `verifyLogoutToken`: end the app's sessions
+   * of its `sid`, or of its `sub` when it has no `sid`.
+   */
+  readonly logout$: Observable<LogoutEvent> = this.logouts.asObservable();
 
   constructor(
     @Inject(OAUTH_MODULE_OPTIONS) options: OAuthModuleOptions,
@@ -88,6 +98,7 @@ export class OAuthRegistry implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.updates.complete();
+    this.logouts.complete();
   }
 
   private create(config: ResolvedClientConfig): OAuthClient {
@@ -98,6 +109,7 @@ export class OAuthRegistry implements OnApplicationShutdown {
       ...(this.shared.fetchToken ? { fetchToken: this.shared.fetchToken } : {}),
       ...(this.shared.updateToken ? { updateToken: this.shared.updateToken } : {}),
       emitTokenUpdate: (event) => this.updates.next(event),
+      emitLogout: (event) => this.logouts.next(event),
       logger: this.logger,
     };
     return config.kind === 'oauth1' ? new OAuth1Client(ctx) : new OAuth2Client(ctx);

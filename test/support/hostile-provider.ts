@@ -157,6 +157,32 @@ export interface IdTokenScenario {
   replace?(jwt: string, ctx: IdTokenContext): string;
 }
 
+/** The back-channel logout event a logout token carries (OpenID Back-Channel Logout 1.0 section 2.4). */
+export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+/** What logout-token hooks get to look at. */
+export interface LogoutTokenContext {
+  issuer: string;
+  clientId: string;
+  keys: ProviderKeys;
+  now: number;
+}
+
+/**
+ * How a logout token is bent, like `IdTokenScenario`. By default it is valid:
+ * RS256 with the published key, `typ: logout+jwt`, iss, aud, iat, exp (two
+ * minutes), a fresh jti, the back-channel logout event, sub and sid.
+ */
+export interface LogoutTokenScenario {
+  /** Which key signs (default `rsa`). */
+  signWith?: 'rsa' | 'ec' | 'spareRsa';
+  header?(header: Record<string, unknown>, ctx: LogoutTokenContext): void;
+  claims?(claims: Record<string, unknown>, ctx: LogoutTokenContext): void;
+  forge?: IdTokenForgery;
+  /** Replace the finished compact JWS. */
+  replace?(jwt: string, ctx: LogoutTokenContext): string;
+}
+
 export interface HostileScenario {
   /** Transport faults by path (see HOSTILE_PATHS; any path works, e.g. an API path). */
   faults?: Partial<Record<string, HostileFault>>;
@@ -219,6 +245,12 @@ export interface HostileProvider {
   count(path: string, since?: number): number;
   /** Every secret handed out or received: codes, verifiers, tokens, the client secret. */
   secrets(): string[];
+  /**
+   * A logout token as this provider would POST it to an app's back-channel logout
+   * route (it sends none by itself); `scenario` bends it. `sub` is the provider's
+   * user, `sid` defaults to `hostile-sid-1`.
+   */
+  signLogoutToken(scenario?: LogoutTokenScenario): Promise<string>;
   /** Replace the RSA signing key by a new one with a new kid (the old one is unpublished). */
   rotateKeys(): Promise<void>;
   reset(): void;
@@ -284,6 +316,39 @@ function signRaw(header: Record<string, unknown>, claims: Record<string, unknown
 function hs256(header: Record<string, unknown>, claims: Record<string, unknown>, secret: string): string {
   const input = `${b64json(header)}.${b64json(claims)}`;
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+/** Signs `claims` with `key` under `header`, or breaks the protection as `forge` says. */
+async function signJwt(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  key: SigningKey,
+  forge: IdTokenForgery | undefined,
+  keys: ProviderKeys,
+  clientSecret: string,
+): Promise<string> {
+  switch (forge) {
+    case 'alg-none':
+      return `${b64json({ ...header, alg: 'none' })}.${b64json(claims)}.`;
+    case 'altered-signature':
+      return alterSignature(
+        await new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader(header as { alg: string }).sign(key.privateKey),
+      );
+    case 'hs256-public-pem':
+      return hs256({ ...header, alg: 'HS256', kid: keys.rsa.kid }, claims, keys.rsa.publicPem);
+    case 'hs256-public-jwk':
+      return hs256({ ...header, alg: 'HS256', kid: keys.rsa.kid }, claims, JSON.stringify(keys.rsa.publicJwk));
+    case 'hs256-client-secret':
+      return hs256({ ...header, alg: 'HS256' }, claims, clientSecret);
+    case 'unknown-crit':
+      // jose refuses to sign an unknown crit extension, so this one is signed by hand.
+      return signRaw({ ...header, crit: ['urn:hostile:must-understand'], 'urn:hostile:must-understand': true }, claims, key);
+    case 'hand-signed':
+      return signRaw(header, claims, key);
+    default:
+      // CompactSign signs the claims as given (a non-string sub, no exp, …) with the header as given.
+      return new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader(header as { alg: string }).sign(key.privateKey);
+  }
 }
 
 async function makeKey(alg: SigningAlg, kid: string): Promise<SigningKey> {
@@ -497,38 +562,7 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
     if (grant.nonce !== null) claims.nonce = grant.nonce;
     s.header?.(header, ctx);
     s.claims?.(claims, ctx);
-    let jwt: string;
-    switch (s.forge) {
-      case 'alg-none':
-        jwt = `${b64json({ ...header, alg: 'none' })}.${b64json(claims)}.`;
-        break;
-      case 'altered-signature':
-        jwt = alterSignature(
-          await new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader(header as { alg: string }).sign(key.privateKey),
-        );
-        break;
-      case 'hs256-public-pem':
-        jwt = hs256({ ...header, alg: 'HS256', kid: keys.rsa.kid }, claims, keys.rsa.publicPem);
-        break;
-      case 'hs256-public-jwk':
-        jwt = hs256({ ...header, alg: 'HS256', kid: keys.rsa.kid }, claims, JSON.stringify(keys.rsa.publicJwk));
-        break;
-      case 'hs256-client-secret':
-        jwt = hs256({ ...header, alg: 'HS256' }, claims, clientSecret);
-        break;
-      case 'unknown-crit':
-        // jose refuses to sign an unknown crit extension, so this one is signed by hand.
-        jwt = signRaw({ ...header, crit: ['urn:hostile:must-understand'], 'urn:hostile:must-understand': true }, claims, key);
-        break;
-      case 'hand-signed':
-        jwt = signRaw(header, claims, key);
-        break;
-      default:
-        // CompactSign signs the claims as given (a non-string sub, no exp, …) with the header as given.
-        jwt = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
-          .setProtectedHeader(header as { alg: string })
-          .sign(key.privateKey);
-    }
+    let jwt = await signJwt(header, claims, key, s.forge, keys, clientSecret);
     if (s.replace) jwt = s.replace(jwt, ctx);
     return jwt;
   };
@@ -717,6 +751,28 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
     linesSince: (mark) => requests.slice(mark).map((r) => `${r.method} ${r.path}`),
     count: (path, since = 0) => requests.slice(since).filter((r) => r.path === path).length,
     secrets: () => [...handedOut],
+    signLogoutToken: async (s = {}) => {
+      const now = Math.floor(Date.now() / 1000);
+      const ctx: LogoutTokenContext = { issuer: origin, clientId, keys, now };
+      const key = keys[s.signWith ?? 'rsa'];
+      const header: Record<string, unknown> = { alg: key.alg, kid: key.kid, typ: 'logout+jwt' };
+      const claims: Record<string, unknown> = {
+        iss: origin,
+        aud: clientId,
+        iat: now,
+        exp: now + 120,
+        jti: random(16),
+        events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+        sub,
+        sid: 'hostile-sid-1',
+      };
+      s.header?.(header, ctx);
+      s.claims?.(claims, ctx);
+      let jwt = await signJwt(header, claims, key, s.forge, keys, clientSecret);
+      if (s.replace) jwt = s.replace(jwt, ctx);
+      handedOut.add(jwt);
+      return jwt;
+    },
     rotateKeys: async () => {
       rotations += 1;
       keys.rsa = await makeKey('RS256', `rsa-rotated-${rotations}`);

@@ -55,8 +55,35 @@ export interface OidcProviderOptions {
   jwks?: { keys: Array<Record<string, unknown>> };
   /** Rotate refresh tokens on every use (default true). */
   rotateRefreshToken?: boolean;
+  /**
+   * Turn on RP-Initiated Logout and Back-Channel Logout (OpenID), and let the
+   * provider POST logout tokens to loopback apps (its fetch refuses special-use
+   * addresses by default). Clients then register `post_logout_redirect_uris`,
+   * `backchannel_logout_uri` and `backchannel_logout_session_required`.
+   */
+  logout?: boolean;
   /** Shallow overrides of the provider configuration, applied last. */
   configuration?: Configuration;
+}
+
+/** A request the provider sent (with `logout: true`): a back-channel logout POST and the app's answer. */
+export interface OutgoingRequest {
+  url: string;
+  method: string;
+  /** The body sent, as text. */
+  body: string;
+  /** The app's answer; undefined when none came. */
+  status?: number;
+  headers?: Headers;
+}
+
+/** One back-channel logout the provider sent (oidc-provider's `backchannel.*` events). */
+export interface BackchannelDelivery {
+  clientId: string;
+  accountId: string;
+  sid?: string;
+  /** Why the app's answer was refused (not 200/204, or no answer); undefined when accepted. */
+  error?: string;
 }
 
 export interface OidcProviderHarness {
@@ -69,6 +96,10 @@ export interface OidcProviderHarness {
   readonly requests: ProviderRequest[];
   /** Errors the provider reported as `server_error` (should stay empty). */
   readonly serverErrors: unknown[];
+  /** Back-channel logouts sent, in order (with `logout: true`). */
+  readonly backchannel: BackchannelDelivery[];
+  /** Requests the provider sent and the answers it got, in order (with `logout: true`). */
+  readonly outgoing: OutgoingRequest[];
   resetRequests(): void;
   /** How many requests hit `path` (optionally only with `method`). */
   count(path: string, method?: string): number;
@@ -191,11 +222,51 @@ interface KoaLikeContext {
   body: unknown;
 }
 
+/** RP-Initiated and Back-Channel Logout on, with plain pages a scripted browser reads. */
+function logoutFeatures(): Configuration {
+  return {
+    backchannelLogout: { enabled: true },
+    rpInitiatedLogout: {
+      enabled: true,
+      // The confirm page: oidc-provider's form, the "yes" button outside it (form= attribute).
+      logoutSource: async (ctx: KoaLikeContext, form: string) => {
+        ctx.type = 'html';
+        ctx.body = `<!DOCTYPE html><html><body>${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button></body></html>`;
+      },
+      postLogoutSuccessSource: async (ctx: KoaLikeContext) => {
+        ctx.type = 'html';
+        ctx.body = '<!DOCTYPE html><html><body>Signed out</body></html>';
+      },
+    },
+  };
+}
+
+/**
+ * The provider's outgoing requests (back-channel logout) go through its `fetch`
+ * with a dispatcher that refuses loopback and other special-use addresses, an SSRF
+ * guard; the test apps listen on 127.0.0.1, so this fetch leaves it out.
+ */
+function logoutConfiguration(outgoing: OutgoingRequest[]): Configuration {
+  return {
+    fetch: async (url: string | URL, init: RequestInit & { dispatcher?: unknown }) => {
+      const { dispatcher: _ssrfGuard, ...rest } = init;
+      const record: OutgoingRequest = { url: String(url), method: rest.method ?? 'GET', body: rest.body === undefined || rest.body === null ? '' : String(rest.body) };
+      outgoing.push(record);
+      const res = await globalThis.fetch(url, rest);
+      record.status = res.status;
+      record.headers = res.headers;
+      return res;
+    },
+  };
+}
+
 /** Starts the provider; close it with `close()`. */
 export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise<OidcProviderHarness> {
   const clients = new Map<string, ClientMetadata>();
   const requests: ProviderRequest[] = [];
   const serverErrors: unknown[] = [];
+  const backchannel: BackchannelDelivery[] = [];
+  const outgoing: OutgoingRequest[] = [];
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 
   const server: Server = createServer((req, res) => {
@@ -255,6 +326,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
         allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) =>
           token.clientId === client.clientId,
       },
+      ...(opts.logout ? logoutFeatures() : {}),
     },
     rotateRefreshToken: opts.rotateRefreshToken ?? true,
     ttl: {
@@ -268,6 +340,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
       Grant: 86400,
     },
     clientBasedCORS: () => false,
+    ...(opts.logout ? logoutConfiguration(outgoing) : {}),
     // Errors as JSON: readable in a failed test's output.
     renderError: async (ctx: KoaLikeContext, out: Record<string, unknown>) => {
       ctx.type = 'json';
@@ -278,6 +351,17 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
 
   const provider = new Provider(issuer, configuration);
   provider.on('server_error', (_ctx: unknown, err: unknown) => serverErrors.push(err));
+  provider.on('backchannel.success', (_ctx: unknown, client: unknown, accountId: unknown, sid: unknown) => {
+    backchannel.push({ clientId: (client as { clientId: string }).clientId, accountId: String(accountId), ...(typeof sid === 'string' ? { sid } : {}) });
+  });
+  provider.on('backchannel.error', (_ctx: unknown, err: unknown, client: unknown, accountId: unknown, sid: unknown) => {
+    backchannel.push({
+      clientId: (client as { clientId: string }).clientId,
+      accountId: String(accountId),
+      ...(typeof sid === 'string' ? { sid } : {}),
+      error: err instanceof Error ? err.message : String(err),
+    });
+  });
 
   const harness: OidcProviderHarness = {
     issuer,
@@ -286,6 +370,8 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
     provider,
     requests,
     serverErrors,
+    backchannel,
+    outgoing,
     interactionOutcome: 'approve',
     resetRequests() {
       requests.length = 0;
@@ -467,4 +553,31 @@ export async function loginThroughApp(browser: Browser, loginUrl: string): Promi
   const back = await loginAtProvider(browser, authorizationUrl.toString(), appOrigin);
   if (typeof back === 'string') return browser.get(back);
   return browser.request(back.action, { method: 'POST', body: new URLSearchParams(back.fields) });
+}
+
+/** What the provider did with a logout request (OpenID RP-Initiated Logout 1.0). */
+export interface ProviderLogoutResult {
+  /** The confirm page the provider showed. */
+  confirm: BrowserResponse;
+  /** Where the provider sent the browser once the user confirmed. */
+  location: string;
+}
+
+/**
+ * Plays the user at the provider's end_session_endpoint: opens `logoutUrl`, submits
+ * the confirm form with "yes, sign me out" (every session of the user ends, and the
+ * provider POSTs its back-channel logout tokens before it answers), and returns the
+ * redirect that follows. Throws with the provider's answer on anything else.
+ */
+export async function logoutAtProvider(browser: Browser, logoutUrl: string): Promise<ProviderLogoutResult> {
+  const confirm = await browser.get(logoutUrl);
+  const form = parseAutoSubmitForm(confirm.text, logoutUrl);
+  if (confirm.status !== 200 || !form) {
+    throw new Error(`provider answered ${confirm.status} at ${logoutUrl}: ${confirm.text.slice(0, 500)}`);
+  }
+  const done = await browser.request(form.action, { method: 'POST', body: new URLSearchParams({ ...form.fields, logout: 'yes' }) });
+  if (done.status < 300 || done.status >= 400 || !done.location) {
+    throw new Error(`provider answered ${done.status} to the logout confirmation: ${done.text.slice(0, 500)}`);
+  }
+  return { confirm, location: done.location };
 }

@@ -4,6 +4,7 @@ import type { HttpSettings } from '../../http/provider-http.js';
 import type { OAuth2Token, UserInfo } from '../../interfaces/oauth-token.interface.js';
 import { validateIdToken } from '../oidc/id-token.validator.js';
 import { JwksCache } from '../oidc/jwks-cache.js';
+import type { SignatureRules } from '../oidc/signed-jwt.js';
 import type { EndpointResolver, OAuth2Endpoints } from './endpoints.js';
 
 /** What one ID token must match beyond the client's settings. */
@@ -37,23 +38,34 @@ export class IdTokenVerifier {
     if (!endpoints.issuer) {
       throw new OAuthValidationError('invalid_id_token', `OAuth client "${c.name}" received an ID token but knows no issuer: set issuer or serverMetadataUrl.`);
     }
+    return validateIdToken(token.id_token as string, {
+      ...this.signatureRules(endpoints),
+      issuer: endpoints.issuer,
+      clientId: c.clientId,
+      leeway: c.leeway,
+      ...(ctx.nonce === null ? {} : { nonce: ctx.nonce }),
+      ...(ctx.maxAge === undefined ? {} : { maxAge: ctx.maxAge }),
+      accessToken: token.access_token,
+    });
+  }
+
+  /**
+   * How the provider's JWTs must be signed: the ID-token rules, which logout tokens
+   * follow too (OpenID Back-Channel Logout 1.0 section 2.6 step 3).
+   */
+  signatureRules(endpoints: OAuth2Endpoints): SignatureRules {
+    const c = this.config;
     const explicit = c.idTokenSigningAlgs;
     // HS* is keyed by the client secret, which the provider's discovery cannot
     // decide on our behalf: only an explicit setting admits it.
     const algorithms = (explicit ?? endpoints.idTokenSigningAlgs?.filter((a) => !a.startsWith('HS')) ?? ['RS256']).filter(
       (a) => a.toLowerCase() !== 'none',
     );
-    return validateIdToken(token.id_token as string, {
-      issuer: endpoints.issuer,
-      clientId: c.clientId,
-      ...(c.clientSecret === undefined ? {} : { clientSecret: c.clientSecret }),
+    return {
       algorithms: algorithms.length > 0 ? algorithms : ['RS256'],
       allowHmac: explicit?.some((a) => a.startsWith('HS')) ?? false,
-      leeway: c.leeway,
-      ...(ctx.nonce === null ? {} : { nonce: ctx.nonce }),
-      ...(ctx.maxAge === undefined ? {} : { maxAge: ctx.maxAge }),
-      accessToken: token.access_token,
+      ...(c.clientSecret === undefined ? {} : { clientSecret: c.clientSecret }),
       jwks: this.jwks,
-    });
+    };
   }
 }

@@ -1,8 +1,12 @@
 import { OAuthResponseError, OAuthTokenUpdateError, OAuthUsageError, OAuthValidationError } from '../../errors/oauth.error.js';
+import type { LogoutEvent, LogoutUrlOptions } from '../../interfaces/logout-event.interface.js';
 import type { OAuth2Token, TokenUpdateEvent, UserInfo } from '../../interfaces/oauth-token.interface.js';
+import { DEFAULTS } from '../../oauth.constants.js';
+import { ConsumedStates } from '../../state/consumed-states.js';
 import { BaseOAuthClient } from '../base.client.js';
 import type { ClientContext } from '../client-context.js';
 import { missingEndpoint } from '../missing-endpoint.js';
+import { validateLogoutToken } from '../oidc/logout-token.validator.js';
 import type { ServerMetadata } from '../oidc/server-metadata.js';
 import type { AuthorizationResult, AuthorizeOptions, CallbackParams } from '../protocol-client.js';
 import { runHook } from '../run-hook.js';
@@ -11,6 +15,7 @@ import { authorizationCode, callbackState } from './authorization-response.js';
 import { ClientCredentialsTokens } from './client-credentials.js';
 import { EndpointResolver, type OAuth2Endpoints } from './endpoints.js';
 import { IdTokenVerifier } from './id-token.verifier.js';
+import { buildLogoutUrl } from './logout-url.js';
 import { TokenEndpointCaller } from './token-endpoint.js';
 import { checkRevocation, parseIntrospection, tokenManagementBody, type TokenTypeHint } from './token-management.js';
 import { assertSameSubject, TokenRefresher } from './token-refresher.js';
@@ -26,6 +31,8 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
   private readonly tokenEndpoint: TokenEndpointCaller;
   private readonly refresher: TokenRefresher;
   private readonly clientCredentials: ClientCredentialsTokens;
+  /** `jti`s of accepted logout tokens (OpenID Back-Channel Logout 1.0 section 2.6 step 8). */
+  private readonly logoutTokenIds = new ConsumedStates(DEFAULTS.maxLogoutTokenIds);
 
   /** @internal Clients are built by `OAuthRegistry`. */
   constructor(ctx: ClientContext) {
@@ -192,6 +199,49 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
       }
     }
     this.ctx.emitTokenUpdate(event);
+  }
+
+  /**
+   * The URL that ends the user's session at the provider (OpenID RP-Initiated
+   * Logout 1.0): its `end_session_endpoint` with `client_id` and the given
+   * parameters. Send the browser there after ending the app's own session.
+   * @throws OAuthUsageError `logout_not_supported` when the provider publishes no
+   * end_session_endpoint; `invalid_url` for a `postLogoutRedirectUri` path without
+   * an absolute `redirectUri` to resolve it against.
+   */
+  async logoutUrl(opts: LogoutUrlOptions = {}): Promise<string> {
+    const endpoint = (await this.endpoints()).endSessionEndpoint;
+    if (!endpoint) {
+      throw new OAuthUsageError(
+        'logout_not_supported',
+        `The provider of OAuth client "${this.name}" publishes no end_session_endpoint (OpenID RP-Initiated Logout); end the app's own session only.`,
+      );
+    }
+    return buildLogoutUrl({ name: this.name, clientId: this.settings.clientId, redirectUri: this.settings.redirectUri }, endpoint, opts);
+  }
+
+  /**
+   * Validates a back-channel logout token (OpenID Back-Channel Logout 1.0 section
+   * 2.6) and announces it on `registry.logout$`, as `OAuthLogoutGuard` does, for
+   * apps that receive it on their own route. Each token is accepted once.
+   * @throws OAuthValidationError `invalid_logout_token` (answer 400); transport and
+   * response errors while fetching the provider's keys.
+   */
+  async verifyLogoutToken(jwt: string): Promise<LogoutEvent> {
+    const endpoints = await this.endpoints();
+    if (!endpoints.issuer) {
+      throw new OAuthValidationError('invalid_logout_token', `OAuth client "${this.name}" received a logout token but knows no issuer: set issuer or serverMetadataUrl.`);
+    }
+    const claims = await validateLogoutToken(jwt, {
+      ...this.idTokens.signatureRules(endpoints),
+      issuer: endpoints.issuer,
+      clientId: this.settings.clientId,
+      leeway: this.settings.leeway,
+      seen: this.logoutTokenIds,
+    });
+    const event: LogoutEvent = Object.freeze({ name: this.name, client: this.name, ...claims });
+    this.ctx.emitLogout(event);
+    return event;
   }
 
   /** RFC 7009 token revocation. */
