@@ -110,6 +110,7 @@ export class OAuthRegistry implements OnApplicationShutdown {
       ...(this.shared.updateToken ? { updateToken: this.shared.updateToken } : {}),
       emitTokenUpdate: (event) => this.updates.next(event),
       emitLogout: (event) => this.logouts.next(event),
+      ...(this.shared.refreshCoordinator ? { refreshCoordinator: this.shared.refreshCoordinator } : {}),
       logger: this.logger,
     };
     return config.kind === 'oauth1' ? new OAuth1Client(ctx) : new OAuth2Client(ctx);

@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { ResolvedClientConfig } from '../config/resolved-client.js';
 import type { HttpSettings } from '../http/provider-http.js';
+import type { OAuthRefreshCoordinator } from '../refresh/oauth-refresh-coordinator.js';
 import type { LogoutEvent } from '../interfaces/logout-event.interface.js';
 import type { OAuthToken, TokenUpdateEvent } from '../interfaces/oauth-token.interface.js';
 import type { AuthorizeOptions, CallbackOptions, ProtocolClient } from './protocol-client.js';
@@ -31,5 +32,7 @@ export interface ClientContext {
   emitTokenUpdate: (event: TokenUpdateEvent) => void;
   /** Announces a valid back-channel logout on `logout$`. */
   emitLogout: (event: LogoutEvent) => void;
+  /** Makes a fleet send one refresh per refresh token. */
+  refreshCoordinator?: OAuthRefreshCoordinator;
   logger: Logger;
 }

@@ -4,6 +4,7 @@ import { DEFAULTS } from '../oauth.constants.js';
 import { OAuthConfigError } from '../errors/oauth.error.js';
 import type { HttpSettings } from '../http/provider-http.js';
 import type { OAuthModuleOptions, OAuthStateStoreOption } from '../interfaces/oauth-module-options.interface.js';
+import { OAuthRefreshCoordinator } from '../refresh/oauth-refresh-coordinator.js';
 import { OAuthStateStore } from '../state/oauth-state.store.js';
 import type { ConfigReader } from './load-client-configs.js';
 
@@ -17,6 +18,7 @@ export interface ResolvedModuleOptions {
   /** Secrets of the cookie store (first encrypts, all decrypt); a random one outside production. */
   stateSecrets: readonly string[];
   stateTtl: number;
+  refreshCoordinator?: OAuthRefreshCoordinator;
   fetchToken?: OAuthModuleOptions['fetchToken'];
   updateToken?: OAuthModuleOptions['updateToken'];
 }
@@ -52,7 +54,20 @@ export function resolveModuleOptions(
   }
   // Secrets are checked even when another store is chosen now: a bad secret is a
   // bootstrap error either way, and the cookie store is the fallback.
-  const stateSecrets = choice === undefined || choice === 'cookie' ? readStateSecrets(options, config, logger, fail) : [];
+  const configured = configuredStateSecrets(options, config, fail);
+  const stateSecrets = choice === undefined || choice === 'cookie' ? cookieSecrets(configured, config, logger, fail) : [];
+  const coordinator = options.refreshCoordinator;
+  if (coordinator !== undefined) {
+    if (!(coordinator instanceof OAuthRefreshCoordinator) && typeof (coordinator as { run?: unknown }).run !== 'function') {
+      fail('refreshCoordinator', 'refreshCoordinator must be an OAuthRefreshCoordinator (RedisRefreshCoordinator, say).');
+    }
+    // A random per-process key would give every instance other keys: coordination
+    // would silently not happen, and rotating providers would revoke grants.
+    if (configured.length === 0) {
+      fail('refreshCoordinator', 'a refreshCoordinator needs OAUTH_STATE_SECRET (or stateSecret), shared by every instance of the fleet.');
+    }
+    coordinator.useSecret(configured);
+  }
 
   return {
     settings: config,
@@ -60,6 +75,7 @@ export function resolveModuleOptions(
     stateStore: choice,
     stateSecrets,
     stateTtl,
+    ...(coordinator === undefined ? {} : { refreshCoordinator: coordinator }),
     ...(options.fetchToken ? { fetchToken: options.fetchToken } : {}),
     ...(options.updateToken ? { updateToken: options.updateToken } : {}),
   };
@@ -76,24 +92,23 @@ export function isStateStore(value: unknown): value is OAuthStateStore {
   );
 }
 
-function readStateSecrets(
-  options: OAuthModuleOptions,
-  config: ConfigReader,
-  logger: Logger,
-  fail: (field: string, message: string) => never,
-): string[] {
+/** The secrets given (`stateSecret`, else `OAUTH_STATE_SECRET`, comma-separated), each at least 32 characters. */
+function configuredStateSecrets(options: OAuthModuleOptions, config: ConfigReader, fail: (field: string, message: string) => never): string[] {
   const raw = options.stateSecret ?? (config.get('OAUTH_STATE_SECRET') as string | string[] | undefined);
   const list = (Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : [])
     .map((s) => String(s).trim())
     .filter(Boolean);
-  if (list.length > 0) {
-    for (const [i, secret] of list.entries()) {
-      if (secret.length < MIN_SECRET_LENGTH) {
-        fail('stateSecret', `state secret #${i + 1} is shorter than ${MIN_SECRET_LENGTH} characters; use a long random value.`);
-      }
+  for (const [i, secret] of list.entries()) {
+    if (secret.length < MIN_SECRET_LENGTH) {
+      fail('stateSecret', `state secret #${i + 1} is shorter than ${MIN_SECRET_LENGTH} characters; use a long random value.`);
     }
-    return list;
   }
+  return list;
+}
+
+/** The cookie store's keys: the configured secrets, else a random one outside production. */
+function cookieSecrets(configured: string[], config: ConfigReader, logger: Logger, fail: (field: string, message: string) => never): string[] {
+  if (configured.length > 0) return configured;
   const nodeEnv = config.get('NODE_ENV') ?? process.env.NODE_ENV;
   if (nodeEnv === 'production') {
     fail(

@@ -44,7 +44,9 @@ export type OAuthLibraryErrorCode =
   | OAuthStateStoreErrorCode
   | OAuthTokenUpdateErrorCode
   | OAuthHookErrorCode
-  | 'server_error';
+  | 'server_error'
+  /** Another instance's refresh of the same token failed unexpectedly (fleet refresh). */
+  | 'refresh_failed';
 
 /**
  * A library code, or a provider's own `error` value (RFC 6749 sections 4.1.2.1 and
@@ -56,6 +58,7 @@ export type OAuthErrorCode = OAuthLibraryErrorCode | (string & {});
 const STATUS_BY_CODE: Readonly<Record<OAuthLibraryErrorCode, number>> = {
   invalid_config: 500,
   server_error: 500,
+  refresh_failed: 500,
   invalid_url: 400,
   missing_token: 401,
   token_expired: 401,

@@ -1,7 +1,16 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { randomBytesFromPool } from '../http/random-pool.js';
 import type { OAuth2Token } from '../interfaces/oauth-token.interface.js';
-import { OAuthConfigError, OAuthError, OAuthProviderError, OAuthResponseError, OAuthValidationError } from '../oauth.errors.js';
+import {
+  OAuthConfigError,
+  OAuthError,
+  OAuthHookError,
+  OAuthProviderError,
+  OAuthResponseError,
+  OAuthTransportError,
+  OAuthUsageError,
+  OAuthValidationError,
+} from '../errors/oauth.error.js';
 import { deriveHandoffKeys, openHandoff, refreshTokenDigest, sealHandoff, type HandoffKeys } from './handoff-crypto.js';
 import { OAuthRefreshCoordinator, type OAuthRefreshOutcome, type OAuthRefreshRunOptions } from './oauth-refresh-coordinator.js';
 
@@ -92,7 +101,8 @@ type Step =
 
 /** A failed refresh as the waiting instances rebuild it: no cause, no description. */
 interface FailureRecord {
-  kind: 'provider' | 'response' | 'validation' | 'config' | 'oauth' | 'unexpected';
+  /** The error's class name ('unexpected' for a non-OAuthError). */
+  kind: string;
   code: string;
   message: string;
   status?: number;
@@ -213,7 +223,7 @@ export class RedisRefreshCoordinator extends OAuthRefreshCoordinator {
       }
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new OAuthResponseError('timeout', `Another instance is refreshing this token and handed over no new one within ${timeoutMs} ms.`);
+        throw new OAuthTransportError('timeout', `Another instance is refreshing this token and handed over no new one within ${timeoutMs} ms.`);
       }
       await sleep(Math.min(this.pollIntervalMs, left));
     }
@@ -355,21 +365,22 @@ function openToken(value: string, keys: HandoffKeys, aad: string): OAuth2Token {
   return token as OAuth2Token;
 }
 
+/** Error classes a failure is rebuilt as, by name; any other becomes a plain `OAuthError`. */
+const REBUILD: Readonly<Record<string, (code: string, message: string, opts: { status?: number }) => OAuthError>> = {
+  OAuthProviderError: (code, message, opts) => new OAuthProviderError(code, message, opts),
+  OAuthResponseError: (code, message, opts) => new OAuthResponseError(code as OAuthResponseError['code'], message, opts),
+  OAuthValidationError: (code, message, opts) => new OAuthValidationError(code as OAuthValidationError['code'], message, opts),
+  OAuthTransportError: (code, message, opts) => new OAuthTransportError(code as OAuthTransportError['code'], message, opts),
+  OAuthUsageError: (code, message, opts) => new OAuthUsageError(code as OAuthUsageError['code'], message, opts),
+  OAuthHookError: (_code, message, opts) => new OAuthHookError('hook_failed', message, opts),
+  OAuthConfigError: (_code, message) => new OAuthConfigError(message, { field: 'refreshCoordinator' }),
+};
+
 function failureRecord(err: unknown): FailureRecord {
   if (!(err instanceof OAuthError)) {
     return { kind: 'unexpected', code: 'refresh_failed', message: 'The instance that refreshed this token failed unexpectedly; see its log.' };
   }
-  const kind: FailureRecord['kind'] =
-    err instanceof OAuthProviderError
-      ? 'provider'
-      : err instanceof OAuthResponseError
-        ? 'response'
-        : err instanceof OAuthValidationError
-          ? 'validation'
-          : err instanceof OAuthConfigError
-            ? 'config'
-            : 'oauth';
-  return { kind, code: err.code, message: err.message, ...(err.status === undefined ? {} : { status: err.status }) };
+  return { kind: err.name, code: err.code, message: err.message, ...(err.status === undefined ? {} : { status: err.status }) };
 }
 
 /** The holder's error, rebuilt with its class, code, status and message (library messages hold no secrets). */
@@ -385,18 +396,8 @@ function openFailure(value: string, keys: HandoffKeys, aad: string): OAuthError 
     return new OAuthResponseError('invalid_response', 'Another instance\'s refresh of this token failed, and its record does not open with the state secret.');
   }
   const opts = typeof record.status === 'number' ? { status: record.status } : {};
-  switch (record.kind) {
-    case 'provider':
-      return new OAuthProviderError(record.code, record.message, opts);
-    case 'response':
-      return new OAuthResponseError(record.code, record.message, opts);
-    case 'validation':
-      return new OAuthValidationError(record.code, record.message, opts);
-    case 'config':
-      return new OAuthConfigError(record.message, { field: 'refreshCoordinator' });
-    default:
-      return new OAuthError(record.code, record.message, opts);
-  }
+  const rebuild = typeof record.kind === 'string' && Object.prototype.hasOwnProperty.call(REBUILD, record.kind) ? REBUILD[record.kind] : undefined;
+  return rebuild ? rebuild(record.code, record.message, opts) : new OAuthError(record.code, record.message, opts);
 }
 
 /** A Redis failure named for a log line: its code or class and a short message, nothing of what was sent. */

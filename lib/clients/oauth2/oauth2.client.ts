@@ -47,6 +47,8 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
       refreshLeeway: () => this.settings.refreshLeeway,
       request: (old, refreshToken) => this.requestRefresh(old, refreshToken),
       announce,
+      ...(ctx.refreshCoordinator ? { coordinator: ctx.refreshCoordinator } : {}),
+      timeoutMs: () => this.http.timeout,
     });
     this.clientCredentials = new ClientCredentialsTokens(ctx.config.name, () => this.requestClientCredentials({}), announce);
   }

@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import { OAuthValidationError } from '../../errors/oauth.error.js';
 import { KeyedSingleFlight } from '../../http/keyed-single-flight.js';
 import type { OAuth2Token, TokenUpdateEvent } from '../../interfaces/oauth-token.interface.js';
+import type { OAuthRefreshCoordinator } from '../../refresh/oauth-refresh-coordinator.js';
 
 /** A refresh the provider answered: kept so a retry never re-sends a used refresh token. */
 interface RefreshOutcome {
@@ -19,6 +20,10 @@ export interface TokenRefresherDeps {
   request: (old: OAuth2Token, refreshToken: string) => Promise<OAuth2Token>;
   /** Runs `updateToken` then emits `tokenUpdate$`; throws `token_update_failed`. */
   announce: (event: TokenUpdateEvent) => Promise<void>;
+  /** Shares one refresh across a fleet; `undefined` for one instance. */
+  coordinator?: OAuthRefreshCoordinator;
+  /** Milliseconds a call waits for another instance's refresh. */
+  timeoutMs: () => number;
 }
 
 const OUTCOME_TTL_MS = 5 * 60_000;
@@ -44,16 +49,23 @@ export class TokenRefresher {
       // A refresh token that does not rotate is used again once the token it gave
       // nears expiry; until then the answer is shared.
       if (done && !this.expiresSoon(done.token)) return done.token;
-      const fresh = await this.deps.request(token, refreshToken);
+      const { token: fresh, refreshedHere } = await this.request(token, refreshToken);
       const outcome: RefreshOutcome = {
         token: fresh,
         event: { name: this.deps.name, token: fresh, refreshToken, accessToken: token.access_token },
-        announced: false,
+        // updateToken and tokenUpdate$ run once, on the instance that refreshed.
+        announced: !refreshedHere,
         at: Date.now(),
       };
       this.outcomes.set(refreshToken, outcome);
-      return this.announce(outcome);
+      return refreshedHere ? this.announce(outcome) : fresh;
     });
+  }
+
+  private async request(token: OAuth2Token, refreshToken: string): Promise<{ token: OAuth2Token; refreshedHere: boolean }> {
+    const coordinator = this.deps.coordinator;
+    if (!coordinator) return { token: await this.deps.request(token, refreshToken), refreshedHere: true };
+    return coordinator.run(refreshToken, () => this.deps.request(token, refreshToken), { client: this.deps.name, timeoutMs: this.deps.timeoutMs() });
   }
 
   expiresSoon(token: OAuth2Token): boolean {

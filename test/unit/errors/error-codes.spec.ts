@@ -52,6 +52,7 @@ const all: Record<OAuthLibraryErrorCode, number> = {
   ...tokenUpdate,
   ...hook,
   server_error: 500,
+  refresh_failed: 500,
 };
 
 describe('statusOfCode', () => {

@@ -40,6 +40,7 @@ function client(name: string, config: Record<string, unknown>): OAuth2Client {
     http: options.http,
     login: service,
     emitTokenUpdate: () => undefined,
+    emitLogout: () => undefined,
     logger: new Logger('test'),
   };
   return new OAuth2Client(ctx);

@@ -10,6 +10,7 @@ import {
   OAuthConfigError,
   OAuthProviderError,
   OAuthResponseError,
+  OAuthTransportError,
   RedisRefreshCoordinator,
   type OAuth2Token,
   type OAuthRefreshOutcome,
@@ -258,7 +259,7 @@ describe('RedisRefreshCoordinator: one refresh per fleet', () => {
     await until('the lock', async () => (await lockKeys()).length === 1);
     const waiter = countingRefresh(newToken(), 0);
     const waited = b.coordinator.run(rt, waiter.refresh, { ...RUN, timeoutMs: 300 });
-    await expect(waited).rejects.toBeInstanceOf(OAuthResponseError);
+    await expect(waited).rejects.toBeInstanceOf(OAuthTransportError);
     await expect(waited).rejects.toMatchObject({ code: 'timeout' });
     expect(waiter.calls).toBe(0);
     held.release();

@@ -29,6 +29,7 @@ function harness(opts: { leeway?: number } = {}) {
   const refresher = new TokenRefresher({
     name: 'op',
     refreshLeeway: () => opts.leeway ?? 60,
+    timeoutMs: () => 1000,
     request: (old, refreshToken) => {
       requests.push({ old, refreshToken });
       return respond(old, refreshToken);
