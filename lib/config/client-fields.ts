@@ -1,7 +1,7 @@
 import type { OAuthClientConfig } from '../interfaces/oauth-client-config.interface.js';
 
 type FieldKind = 'both' | 'oauth1' | 'oauth2' | 'code';
-type FieldType = 'string' | 'url' | 'redirect' | 'params' | 'scope' | 'number' | 'boolean' | 'strings' | 'key' | 'function' | 'pkce';
+type FieldType = 'string' | 'url' | 'redirect' | 'params' | 'scope' | 'number' | 'boolean' | 'strings' | 'key' | 'function' | 'pkce' | 'hooks';
 
 interface FieldSpec {
   kind: FieldKind;
@@ -49,6 +49,9 @@ export const CLIENT_FIELDS: Readonly<Record<keyof OAuthClientConfig, FieldSpec>>
   timeout: { kind: 'both', type: 'number' },
   fetchToken: { kind: 'code', type: 'function' },
   updateToken: { kind: 'code', type: 'function' },
+  preset: { kind: 'both', type: 'string' },
+  hooks: { kind: 'code', type: 'hooks' },
+  fetchUserinfo: { kind: 'oauth2', type: 'boolean' },
 };
 
 export type ClientField = keyof OAuthClientConfig;

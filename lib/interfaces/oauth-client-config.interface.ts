@@ -1,3 +1,4 @@
+import type { OAuthClientHooks } from './oauth-hooks.interface.js';
 import type { OAuthToken, TokenUpdateEvent } from './oauth-token.interface.js';
 
 export type OAuth1SignatureMethod = 'HMAC-SHA1' | 'HMAC-SHA256' | 'RSA-SHA1' | 'PLAINTEXT';
@@ -71,4 +72,18 @@ export interface OAuthClientConfig {
   fetchToken?: (name: string, req: unknown) => Promise<OAuthToken | null | undefined>;
   /** Code only: called after each refresh, before the new token is used. */
   updateToken?: (event: TokenUpdateEvent) => unknown;
+  /**
+   * A provider preset's name (`github`, `google`, …; see `providers`): its fields are
+   * the defaults of this client, and its own options (`tenant`, `teamId`, …) are
+   * accepted beside the client fields.
+   */
+  preset?: string;
+  /** Code only: compliance hooks (Authlib's `compliance_fix`). */
+  hooks?: OAuthClientHooks;
+  /**
+   * OAuth 2: after the token exchange, call the userinfo endpoint (or the preset's
+   * profile calls) and merge the answer into `req.oauth.userinfo`; its `sub` must
+   * match the ID token's. Default: true for presets without OpenID, false otherwise.
+   */
+  fetchUserinfo?: boolean;
 }
