@@ -56,7 +56,7 @@ function emails({ token }: MockApiCall): MockReply {
   const list = typeof c.email === 'string'
     ? [{ email: c.email, primary: true, verified: c.email_verified !== false, visibility: githubUser(token.grant).email ? 'public' : 'private' }]
     : [];
-  list.push({ email: `${c.sub}+noreply@users.noreply.github.com`, primary: false, verified: true, visibility: 'private' });
+  list.push({ email: `${c.sub}+${String(githubUser(token.grant).login)}@users.noreply.github.com`, primary: false, verified: true, visibility: 'private' });
   return { status: 200, json: list };
 }
 

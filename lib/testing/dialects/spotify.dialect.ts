@@ -14,7 +14,7 @@ export const spotifyDialect: MockDialect = {
     {
       method: 'GET',
       path: '/v1/me',
-      handle({ token, mock }) {
+      handle({ token }) {
         const c = token.grant.identity;
         const user: Record<string, unknown> = {
           country: 'SE',
@@ -22,7 +22,7 @@ export const spotifyDialect: MockDialect = {
           explicit_content: { filter_enabled: false, filter_locked: false },
           external_urls: { spotify: `https://open.spotify.com/user/${c.sub}` },
           followers: { href: null, total: 0 },
-          href: `${mock.origin}/v1/users/${c.sub}`,
+          href: `https://api.spotify.com/v1/users/${c.sub}`,
           id: c.sub,
           images: typeof c.picture === 'string' ? [{ url: c.picture, height: 300, width: 300 }] : [],
           product: 'premium',
