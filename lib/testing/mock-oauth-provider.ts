@@ -147,18 +147,19 @@ export class MockOAuthProvider {
    */
   clientConfig(overrides: OAuthClientConfig & Record<string, unknown> = {}): OAuthClientConfig {
     const clientId = overrides.clientId ?? this.clientId;
-    if (!this.clients.has(clientId)) {
-      this.clients.set(clientId, {
+    let client = this.clients.get(clientId);
+    if (!client) {
+      const apple = this.clients.get(this.clientId)?.apple;
+      client = {
         clientId,
         ...(overrides.clientSecret === undefined ? {} : { clientSecret: overrides.clientSecret }),
-        ...(this.clients.get(this.clientId)?.apple ? { apple: this.clients.get(this.clientId)!.apple! } : {}),
-      });
+        ...(apple ? { apple } : {}),
+      };
+      this.clients.set(clientId, client);
     }
-    const credentials: Record<string, unknown> = { clientId, clientSecret: this.clientSecret };
-    if (this.appleKey) {
-      delete credentials.clientSecret;
-      Object.assign(credentials, this.appleKey);
-    }
+    const credentials: Record<string, unknown> = { clientId };
+    if (client.clientSecret !== undefined) credentials.clientSecret = client.clientSecret;
+    if (this.appleKey) Object.assign(credentials, this.appleKey);
     if (this.dialect.name === 'oidc') {
       return {
         ...credentials,
