@@ -95,6 +95,14 @@ export class MockOAuthProvider {
   private readonly context: MockContext;
   private appleKey?: { teamId: string; keyId: string; privateKey: string };
 
+  /**
+   * With `as: 'apple'`: the team ID, key ID and private key (PKCS#8 PEM) the mock
+   * expects the client secret to be made with; `clientConfig()` passes them.
+   */
+  get apple(): Readonly<{ teamId: string; keyId: string; privateKey: string }> | undefined {
+    return this.appleKey;
+  }
+
   private constructor(
     private readonly server: Server,
     private readonly dialect: MockDialect,
