@@ -1,4 +1,4 @@
-import type { ProviderResponse } from '../interfaces/oauth-hooks.interface.js';
+import type { ProviderRequest, ProviderResponse } from '../interfaces/oauth-hooks.interface.js';
 import { applyPreset, bindableHooks } from './preset-config.js';
 import { PRESET_USER_AGENT, answerObject, defaultHeader, profileObject, scopeString, withBody } from './provider-answer.js';
 import type { OAuthPresetHooks, PresetClientConfig, PresetClientInfo, PresetDefinition, PresetOptions } from './preset.types.js';
@@ -41,20 +41,21 @@ export function github(options: PresetOptions<GitHubPresetOptions> = {}): Preset
   return applyPreset(githubPreset, options);
 }
 
+function tokenRequest(req: ProviderRequest): ProviderRequest {
+  // Without this GitHub answers `access_token=…&scope=…` as a form.
+  req.headers.set('accept', 'application/json');
+  return defaultHeader(req, 'user-agent', PRESET_USER_AGENT);
+}
+
+function tokenResponse(res: ProviderResponse): ProviderResponse {
+  const body = answerObject(res.body);
+  const fields = objectAt(body);
+  // GitHub lists granted scopes comma-separated; the token's `scope` is space-separated here.
+  if (fields && fields.scope !== undefined) return withBody(res, { ...fields, scope: scopeString(fields.scope) });
+  return withBody(res, body);
+}
+
 function githubHooks(client: Partial<PresetClientInfo>): OAuthPresetHooks {
-  const tokenRequest = <T extends { headers: Headers }>(req: T): T => {
-    // Without this GitHub answers `access_token=…&scope=…` as a form.
-    req.headers.set('accept', 'application/json');
-    if (!req.headers.has('user-agent')) req.headers.set('user-agent', PRESET_USER_AGENT);
-    return req;
-  };
-  const tokenResponse = (res: ProviderResponse): ProviderResponse => {
-    const body = answerObject(res.body);
-    const fields = objectAt(body);
-    // GitHub lists granted scopes comma-separated; the token's `scope` is space-separated here.
-    if (fields && fields.scope !== undefined) return withBody(res, { ...fields, scope: scopeString(fields.scope) });
-    return withBody(res, body);
-  };
   return {
     accessTokenRequest: tokenRequest,
     refreshTokenRequest: tokenRequest,

@@ -27,19 +27,6 @@ export const redditPreset: PresetDefinition<RedditPresetOptions> = {
     return undefined;
   },
   build({ duration = 'permanent' }): PresetClientConfig {
-    const userAgent = (req: ProviderRequest) => defaultHeader(req, 'user-agent', PRESET_USER_AGENT);
-    const tokenResponse = (res: ProviderResponse): ProviderResponse => {
-      const body = objectAt(answerObject(res.body));
-      if (body && typeof body.error === 'number') {
-        const description = text(body.message);
-        return withBody(res, {
-          ...body,
-          error: body.error === 401 ? 'invalid_client' : 'invalid_request',
-          ...(description === undefined ? {} : { error_description: description }),
-        });
-      }
-      return withBody(res, body ?? res.body);
-    };
     return {
       authorizeUrl: 'https://www.reddit.com/api/v1/authorize',
       accessTokenUrl: 'https://www.reddit.com/api/v1/access_token',
@@ -67,6 +54,24 @@ export const redditPreset: PresetDefinition<RedditPresetOptions> = {
     };
   },
 };
+
+function userAgent(req: ProviderRequest): ProviderRequest {
+  return defaultHeader(req, 'user-agent', PRESET_USER_AGENT);
+}
+
+/** Reddit's `{"message": "Unauthorized", "error": 401}` as an OAuth error. */
+function tokenResponse(res: ProviderResponse): ProviderResponse {
+  const body = objectAt(answerObject(res.body));
+  if (body && typeof body.error === 'number') {
+    const description = text(body.message);
+    return withBody(res, {
+      ...body,
+      error: body.error === 401 ? 'invalid_client' : 'invalid_request',
+      ...(description === undefined ? {} : { error_description: description }),
+    });
+  }
+  return withBody(res, body ?? res.body);
+}
 
 /** `providers.reddit(options)`. */
 export function reddit(options: PresetOptions<RedditPresetOptions> = {}): PresetClientConfig {

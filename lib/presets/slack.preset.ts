@@ -22,14 +22,6 @@ export const slackPreset: PresetDefinition<SlackPresetOptions> = {
   options: {},
   required: [],
   build(): PresetClientConfig {
-    const tokenResponse = (res: ProviderResponse): ProviderResponse => {
-      const body = objectAt(answerObject(res.body));
-      if (!body) return res;
-      if (body.ok === true && body.token_type === undefined && typeof body.access_token === 'string') {
-        return withBody(res, { ...body, token_type: 'Bearer' });
-      }
-      return withBody(res, body);
-    };
     return {
       serverMetadataUrl: 'https://slack.com/.well-known/openid-configuration',
       scope: 'openid profile email',
@@ -50,6 +42,16 @@ export const slackPreset: PresetDefinition<SlackPresetOptions> = {
     };
   },
 };
+
+function tokenResponse(res: ProviderResponse): ProviderResponse {
+  const body = objectAt(answerObject(res.body));
+  if (!body) return res;
+  // Slack's older endpoints omit token_type (Authlib's slack compliance fix).
+  if (body.ok === true && body.token_type === undefined && typeof body.access_token === 'string') {
+    return withBody(res, { ...body, token_type: 'Bearer' });
+  }
+  return withBody(res, body);
+}
 
 /** `providers.slack(options)`. */
 export function slack(options: PresetOptions<SlackPresetOptions> = {}): PresetClientConfig {

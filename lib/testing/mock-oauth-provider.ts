@@ -273,16 +273,16 @@ export class MockOAuthProvider {
 
   private discovery(): Record<string, unknown> {
     const d = this.dialect;
-    const at = (p: MockPath | undefined) => (typeof p === 'string' ? `${this.origin}${p}` : undefined);
+    const endpoint = (p: MockPath | undefined) => (typeof p === 'string' ? `${this.origin}${p}` : undefined);
     const auth = d.clientAuth.map((m) => (m === 'basic' ? 'client_secret_basic' : 'client_secret_post'));
     const doc: Record<string, unknown> = {
       issuer: this.issuer,
-      authorization_endpoint: at(d.paths.authorize),
-      token_endpoint: at(d.paths.token),
-      jwks_uri: at(d.paths.jwks),
-      userinfo_endpoint: at(d.paths.userinfo),
-      revocation_endpoint: at(d.paths.revoke),
-      end_session_endpoint: at(d.paths.endSession),
+      authorization_endpoint: endpoint(d.paths.authorize),
+      token_endpoint: endpoint(d.paths.token),
+      jwks_uri: endpoint(d.paths.jwks),
+      userinfo_endpoint: endpoint(d.paths.userinfo),
+      revocation_endpoint: endpoint(d.paths.revoke),
+      end_session_endpoint: endpoint(d.paths.endSession),
       response_types_supported: ['code'],
       response_modes_supported: ['query', 'form_post'],
       grant_types_supported: ['authorization_code', 'refresh_token'],

@@ -28,6 +28,13 @@ interface GuardedBody {
   oauth: OAuthResult | null;
 }
 
+/** Plays the user: the provider's redirect (GET) or form_post (POST) back to the app. */
+async function completeAtProvider(browser: Browser, authorizationUrl: URL, app: TestApp) {
+  const back = await loginAtProvider(browser, authorizationUrl.toString(), app.origin);
+  if (typeof back === 'string') return { res: await browser.get(back), formPost: false };
+  return { res: await browser.request(back.action, { method: 'POST', body: new URLSearchParams(back.fields) }), formPost: true };
+}
+
 describe.each(PLATFORMS)('provider presets through OAuthGuard on %s', (platform) => {
   let mock: MockOAuthProvider | undefined;
   let t: TestApp | undefined;
@@ -46,13 +53,6 @@ describe.each(PLATFORMS)('provider presets through OAuthGuard on %s', (platform)
       oauth: { clients: { [name]: mock!.clientConfig(options) } },
     });
     return t;
-  }
-
-  /** Plays the user: the provider's redirect (GET) or form_post (POST) back to the app. */
-  async function completeAtProvider(browser: Browser, authorizationUrl: URL, app: TestApp) {
-    const back = await loginAtProvider(browser, authorizationUrl.toString(), app.origin);
-    if (typeof back === 'string') return { res: await browser.get(back), formPost: false };
-    return { res: await browser.request(back.action, { method: 'POST', body: new URLSearchParams(back.fields) }), formPost: true };
   }
 
   describe.each(PRESET_NAMES)('%s', (name) => {

@@ -92,7 +92,6 @@ export class PresetDriver {
       const expected = c.issuer ?? c.serverMetadataUrl.replace(/\/\.well-known\/openid-configuration$/, '');
       if (doc.issuer !== expected && doc.issuer !== `${expected}/`) throw new Error(`discovery names issuer ${String(doc.issuer)}, not ${expected}`);
     }
-    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
     const issuer = c.issuer ?? str(doc.issuer);
     this.endpointsCache = {
       ...(issuer === undefined ? {} : { issuer }),
@@ -164,7 +163,6 @@ export class PresetDriver {
       headers: new Headers({ accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', 'user-agent': USER_AGENT }),
       body,
     };
-    const enc = (s: string) => new URLSearchParams({ v: s }).toString().slice(2);
     switch (this.authMethod) {
       case 'client_secret_basic':
         req.headers.set('authorization', `Basic ${Buffer.from(`${enc(c.clientId!)}:${enc(c.clientSecret ?? '')}`).toString('base64')}`);
@@ -314,6 +312,15 @@ export class PresetDriver {
   async revoke(value: string): Promise<ProviderResponse> {
     return this.tokenEndpoint((await this.endpoints()).revoke!, new URLSearchParams({ token: value }), 'revokeTokenRequest');
   }
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** RFC 6749 section 2.3.1: form-encoding before Basic. */
+function enc(s: string): string {
+  return new URLSearchParams({ v: s }).toString().slice(2);
 }
 
 function scopeOf(scope: string | string[]): string {

@@ -45,6 +45,11 @@ function response(body: unknown, status = 200): ProviderResponse {
   return { status, headers: new Headers(), body };
 }
 
+/** A Graph API error answer. */
+function graph(message: string, type = 'OAuthException', code = 100): ProviderResponse {
+  return response({ error: { message, type, code } }, 400);
+}
+
 /** Runs a login up to the code, then exchanges the same code twice; returns the second failure. */
 async function replayedCode(driver: PresetDriver): Promise<unknown> {
   const pending = await driver.authorization();
@@ -294,7 +299,6 @@ describe('facebook', () => {
 
   it('maps Graph errors to OAuth codes, and a replayed code to invalid_grant', async () => {
     const hooks = bound(providers.facebook());
-    const graph = (message: string, type = 'OAuthException', code = 100) => response({ error: { message, type, code } }, 400);
     expect((await hooks.accessTokenResponse!(graph('Error validating client secret.', 'OAuthException', 1))).body).toMatchObject({ error: 'invalid_client' });
     expect((await hooks.accessTokenResponse!(graph('This authorization code has been used.'))).body).toMatchObject({ error: 'invalid_grant', error_description: 'This authorization code has been used.' });
     expect((await hooks.accessTokenResponse!(graph('Unsupported', 'GraphMethodException'))).body).toMatchObject({ error: 'invalid_request' });

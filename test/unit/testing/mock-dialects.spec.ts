@@ -153,21 +153,22 @@ describe('x dialect', () => {
   });
 });
 
-describe('apple dialect', () => {
-  async function secret(e: Ends, change: { alg?: string; kid?: string; iss?: string; sub?: string; aud?: string; life?: number; key?: string } = {}): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
-    const apple = mock!.apple!;
-    const pem = change.key ?? apple.privateKey;
-    return new SignJWT({})
-      .setProtectedHeader({ alg: change.alg ?? 'ES256', kid: change.kid ?? apple.keyId })
-      .setIssuer(change.iss ?? apple.teamId)
-      .setSubject(change.sub ?? e.config.clientId!)
-      .setAudience(change.aud ?? 'https://appleid.apple.com')
-      .setIssuedAt(now)
-      .setExpirationTime(now + (change.life ?? 300))
-      .sign(await importPKCS8(pem, change.alg ?? 'ES256'));
-  }
+/** A client secret JWT made with the mock's Apple key, with one thing changed. */
+async function appleSecret(e: Ends, change: { alg?: string; kid?: string; iss?: string; sub?: string; aud?: string; life?: number; key?: string } = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const apple = mock!.apple!;
+  const pem = change.key ?? apple.privateKey;
+  return new SignJWT({})
+    .setProtectedHeader({ alg: change.alg ?? 'ES256', kid: change.kid ?? apple.keyId })
+    .setIssuer(change.iss ?? apple.teamId)
+    .setSubject(change.sub ?? e.config.clientId!)
+    .setAudience(change.aud ?? 'https://appleid.apple.com')
+    .setIssuedAt(now)
+    .setExpirationTime(now + (change.life ?? 300))
+    .sign(await importPKCS8(pem, change.alg ?? 'ES256'));
+}
 
+describe('apple dialect', () => {
   it('shows an error page when name or email is asked for without form_post', async () => {
     const e = await start('apple');
     const res = await authorize(e, { scope: 'openid name email' });
@@ -180,7 +181,7 @@ describe('apple dialect', () => {
     mock!.nextLogin({ sub: '001.a.1', email: 'a@privaterelay.appleid.com', email_verified: true, is_private_email: true, given_name: 'Ada', family_name: 'King' });
     const first = await authorize(e, { scope: 'openid name email', response_mode: 'form_post', nonce: 'n1' });
     expect(JSON.parse(first.fields.user!)).toEqual({ name: { firstName: 'Ada', lastName: 'King' }, email: 'a@privaterelay.appleid.com' });
-    const res = await post(e.token, { grant_type: 'authorization_code', code: first.fields.code!, redirect_uri: REDIRECT, client_id: e.config.clientId!, client_secret: await secret(e) });
+    const res = await post(e.token, { grant_type: 'authorization_code', code: first.fields.code!, redirect_uri: REDIRECT, client_id: e.config.clientId!, client_secret: await appleSecret(e) });
     expect(res.status).toBe(200);
     expect(res.json.scope).toBeUndefined();
     expect(decodeJwt(res.json.id_token as string)).toMatchObject({ sub: '001.a.1', email_verified: 'true', is_private_email: 'true', nonce: 'n1' });
@@ -201,14 +202,14 @@ describe('apple dialect', () => {
   ])('refuses a client secret with %s', async (_label, change) => {
     const e = await start('apple');
     const { fields } = await authorize(e, { scope: 'openid', response_mode: 'form_post' });
-    const res = await post(e.token, { grant_type: 'authorization_code', code: fields.code!, redirect_uri: REDIRECT, client_id: e.config.clientId!, client_secret: await secret(e, change) });
+    const res = await post(e.token, { grant_type: 'authorization_code', code: fields.code!, redirect_uri: REDIRECT, client_id: e.config.clientId!, client_secret: await appleSecret(e, change) });
     expect(res).toMatchObject({ status: 400, json: { error: 'invalid_client' } });
   });
 
   it('refuses Basic authentication even with a valid secret', async () => {
     const e = await start('apple');
     const { fields } = await authorize(e, { scope: 'openid' });
-    const res = await post(e.token, { grant_type: 'authorization_code', code: fields.code!, redirect_uri: REDIRECT }, basic(e.config.clientId!, await secret(e)));
+    const res = await post(e.token, { grant_type: 'authorization_code', code: fields.code!, redirect_uri: REDIRECT }, basic(e.config.clientId!, await appleSecret(e)));
     expect(res).toMatchObject({ status: 400, json: { error: 'invalid_client' } });
   });
 });
@@ -371,7 +372,7 @@ async function captureHeader(driver: OAuth1PresetDriver, url: string): Promise<s
   const original = globalThis.fetch;
   let header: string | undefined;
   globalThis.fetch = (async (_input: unknown, init?: RequestInit) => {
-    header = (init?.headers as Record<string, string>).Authorization;
+    header = (init?.headers as Record<string, string> | undefined)?.Authorization;
     return new Response('', { status: 200 });
   }) as typeof fetch;
   try {
