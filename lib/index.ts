@@ -36,6 +36,8 @@ export type { OAuthClientHooks, ProviderRequest, ProviderResponse, HookResult } 
 export { providers } from './presets/providers.js';
 export {
   PRESET_NAMES,
+  PRESET_SOURCE,
+  type PresetSource,
   type PresetName,
   type OAuthPresetHooks,
   type PresetClientConfig,

@@ -2,12 +2,13 @@ import { OAuthConfigError } from '../oauth.errors.js';
 import type { OAuthClientConfig } from '../interfaces/oauth-client-config.interface.js';
 import type { ProviderRequest } from '../interfaces/oauth-hooks.interface.js';
 import type { OAuthToken } from '../interfaces/oauth-token.interface.js';
-import type {
-  OAuthPresetHooks,
-  PresetClientConfig,
-  PresetClientInfo,
-  PresetDefinition,
-  PresetOptions,
+import {
+  PRESET_SOURCE,
+  type OAuthPresetHooks,
+  type PresetClientConfig,
+  type PresetClientInfo,
+  type PresetDefinition,
+  type PresetOptions,
 } from './preset.types.js';
 
 /** Fields whose objects merge key by key (the user's keys win) instead of being replaced. */
@@ -47,7 +48,10 @@ export function applyPreset<Own extends object>(
     else fields[key] = value;
   }
   const checked = checkPresetOptions(definition, own, clientName);
-  return mergePresetConfig(definition.build(checked), fields as OAuthClientConfig);
+  const defaults = definition.build(checked);
+  const config = mergePresetConfig(defaults, fields as OAuthClientConfig);
+  config[PRESET_SOURCE] = Object.freeze({ preset: definition.name, defaults, explicit: Object.freeze({ ...fields }) as OAuthClientConfig });
+  return config;
 }
 
 /** Preset defaults with a user's fields on top (see `applyPreset`). */

@@ -118,9 +118,26 @@ export interface OAuthPresetHooks extends OAuthClientHooks {
   idTokenNonce?: 'required' | 'if-present';
 }
 
+/**
+ * Marks a configuration made by `providers.<name>()`: which preset, its defaults and
+ * the fields the caller gave. A settings loader can rank the preset's defaults below
+ * `OAUTH_CLIENTS` (they are defaults, not choices made in code) and the caller's own
+ * fields above. A symbol key: `Object.entries` and JSON never see it.
+ */
+export const PRESET_SOURCE: unique symbol = Symbol('nestjs-oauth-client.presetSource');
+
+export interface PresetSource {
+  readonly preset: PresetName;
+  /** What the preset built from its options (hooks not yet composed with the caller's). */
+  readonly defaults: Readonly<PresetClientConfig>;
+  /** The client fields the caller gave (its own options removed). */
+  readonly explicit: Readonly<OAuthClientConfig>;
+}
+
 /** A preset's configuration: an `OAuthClientConfig` whose hooks may use the extensions. */
 export interface PresetClientConfig extends OAuthClientConfig {
   hooks?: OAuthPresetHooks;
+  [PRESET_SOURCE]?: PresetSource;
 }
 
 /** `providers.<name>(options)`: any client field (they win over the preset's) plus the provider's own. */

@@ -5,7 +5,7 @@ import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'j
 import type { OAuthClientConfig } from '../interfaces/oauth-client-config.interface.js';
 import { PRESETS, isPresetName } from '../presets/preset-registry.js';
 import { applyPreset } from '../presets/preset-config.js';
-import type { PresetName } from '../presets/preset.types.js';
+import { PRESET_SOURCE, type PresetClientConfig, type PresetName } from '../presets/preset.types.js';
 import { DIALECTS } from './dialects/index.js';
 import {
   scopedClaims,
@@ -179,13 +179,18 @@ export class MockOAuthProvider {
     }
     const preset = PRESETS[this.dialect.name as PresetName];
     const base = applyPreset(preset, { ...credentials, ...(this.dialect.presetOptions?.(this.context) ?? {}), ...overrides });
-    const moved: Record<string, unknown> = { ...base };
+    const moved: Record<string, unknown> = {};
     for (const field of URL_FIELDS) {
-      const value = moved[field];
+      const value = (base as Record<string, unknown>)[field];
       // Only the preset's own URLs move; a URL the caller gave is used as given.
       if (typeof value === 'string' && overrides[field] === undefined) moved[field] = value.replace(/^https?:\/\/[^/]+/, this.origin);
     }
-    return moved as OAuthClientConfig;
+    const config: PresetClientConfig = { ...base, ...moved };
+    // The moved URLs count as given by the caller, so a loader that ranks the
+    // preset's defaults below settings still points at this mock.
+    const source = base[PRESET_SOURCE];
+    if (source) config[PRESET_SOURCE] = { ...source, explicit: { ...source.explicit, ...moved } };
+    return config;
   }
 
   /**

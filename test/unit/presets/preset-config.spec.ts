@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   OAuthConfigError,
   PRESET_NAMES,
+  PRESET_SOURCE,
   providers,
   type OAuthClientConfig,
   type OAuthPresetHooks,
@@ -148,5 +149,15 @@ describe('"preset": "<name>" in settings', () => {
     expect(isPresetName('__proto__')).toBe(false);
     expect(presetOptionNames('apple')).toEqual(['teamId', 'keyId', 'privateKey', 'clientSecretTtl']);
     expect(presetOptionNames('microsoft')).toEqual(['tenant', 'allowedTenants']);
+  });
+});
+
+describe('PRESET_SOURCE', () => {
+  it('tells a settings loader the preset, its defaults and the fields given in code, out of sight of Object.entries and JSON', () => {
+    const config = providers.github({ clientId: 'id', scope: 'repo' });
+    expect(config[PRESET_SOURCE]).toMatchObject({ preset: 'github', defaults: { scope: 'read:user user:email' }, explicit: { clientId: 'id', scope: 'repo' } });
+    expect(Object.keys(config)).not.toContain(String(PRESET_SOURCE));
+    expect(JSON.stringify(config)).not.toContain('presetSource');
+    expect({ ...config }[PRESET_SOURCE]?.preset).toBe('github');
   });
 });

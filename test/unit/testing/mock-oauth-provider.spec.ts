@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PRESET_SOURCE, type PresetClientConfig } from '../../../lib/index.js';
 import { MockOAuthProvider } from '../../../lib/testing/index.js';
 
 const REDIRECT = 'https://app.example/cb';
@@ -217,5 +218,27 @@ describe('MockOAuthProvider (generic OpenID)', () => {
     expect(pub.clientId).toBe('spa');
     const c = await code({ client_id: 'spa' });
     expect((await token({ grant_type: 'authorization_code', code: c, redirect_uri: REDIRECT, client_id: 'spa' }, {})).status).toBe(200);
+  });
+});
+
+describe('MockOAuthProvider.clientConfig for a preset', () => {
+  it('moves the preset\'s URLs to the mock, keeps URLs the caller gave, and marks the moved ones as given', async () => {
+    const gh = await MockOAuthProvider.start({ as: 'github' });
+    try {
+      const config = gh.clientConfig({ userinfoUrl: 'https://elsewhere.example/user' }) as PresetClientConfig;
+      expect(config).toMatchObject({
+        clientId: gh.clientId,
+        clientSecret: gh.clientSecret,
+        authorizeUrl: `${gh.origin}/login/oauth/authorize`,
+        accessTokenUrl: `${gh.origin}/login/oauth/access_token`,
+        apiBaseUrl: `${gh.origin}/`,
+        userinfoUrl: 'https://elsewhere.example/user',
+        scope: 'read:user user:email',
+      });
+      expect(config[PRESET_SOURCE]!.explicit).toMatchObject({ authorizeUrl: `${gh.origin}/login/oauth/authorize`, userinfoUrl: 'https://elsewhere.example/user' });
+      expect(config[PRESET_SOURCE]!.defaults.authorizeUrl).toBe('https://github.com/login/oauth/authorize');
+    } finally {
+      await gh.stop();
+    }
   });
 });
