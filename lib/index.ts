@@ -58,3 +58,27 @@ export {
 } from './refresh/redis-refresh-coordinator.js';
 /** `LogoutEvent` (what `logout$` emits), `OAuthLogout` (`req.oauth.logout`) and the options of `logoutUrl()`. */
 export type { LogoutEvent, LogoutUrlOptions, OAuthLogout } from './interfaces/logout-event.interface.js';
+export type { OAuthClientHooks, ProviderRequest, ProviderResponse, HookResult } from './interfaces/oauth-hooks.interface.js';
+export { providers } from './presets/providers.js';
+export {
+  PRESET_NAMES,
+  PRESET_SOURCE,
+  type PresetSource,
+  type PresetName,
+  type OAuthPresetHooks,
+  type PresetClientConfig,
+  type PresetClientInfo,
+  type PresetOptions,
+  type PresetProfileContext,
+  type PresetRequestOptions,
+} from './presets/preset.types.js';
+export type { GitHubPresetOptions } from './presets/github.preset.js';
+export type { GooglePresetOptions } from './presets/google.preset.js';
+export type { MicrosoftPresetOptions } from './presets/microsoft.preset.js';
+export type { ApplePresetOptions } from './presets/apple.preset.js';
+export type { FacebookPresetOptions } from './presets/facebook.preset.js';
+export type { GitLabPresetOptions } from './presets/gitlab.preset.js';
+export type { OktaPresetOptions } from './presets/okta.preset.js';
+export type { Auth0PresetOptions } from './presets/auth0.preset.js';
+export type { KeycloakPresetOptions } from './presets/keycloak.preset.js';
+export type { RedditPresetOptions } from './presets/reddit.preset.js';

@@ -66,15 +66,20 @@ export interface OAuthClientConfig {
    */
   tokenPlacement?: 'header' | 'uri' | 'body';
   /**
-   * OAuth 2: after the token exchange, call the userinfo endpoint and merge its
-   * claims into `req.oauth.userinfo`. Default: true for presets without OpenID.
+   * OAuth 2: after the token exchange, call the userinfo endpoint (or the preset's
+   * profile calls) and merge the answer into `req.oauth.userinfo`; its `sub` must
+   * match the ID token's. Default: true for presets without OpenID, false otherwise.
    */
   fetchUserinfo?: boolean;
   /** OAuth 2: push the authorization parameters (RFC 9126); default: what discovery requires. */
   pushedAuthorizationRequests?: boolean;
   /** OAuth 2: DPoP-bound tokens (RFC 9449), with a configured key (ES256 or EdDSA) or one made per process. */
   dpop?: boolean | { privateKey: Record<string, unknown> | string };
-  /** A provider preset's name; its fields are the defaults. */
+  /**
+   * A provider preset's name (`github`, `google`, …; see `providers`): its fields are
+   * the defaults of this client, and its own options (`tenant`, `teamId`, …) are
+   * accepted beside the client fields.
+   */
   preset?: string;
   /** Code only: compliance hooks (Authlib's `compliance_fix`). */
   hooks?: OAuthClientHooks;
