@@ -133,7 +133,9 @@ export abstract class BaseOAuthClient<T extends OAuthToken> implements ProtocolC
     } else if (opts.body !== undefined) {
       body = opts.body as RequestInit['body'];
     }
-    const hook = this.ctx.config.hooks?.protectedRequest;
+    const token = opts.withholdToken ? undefined : await this.prepareToken(await this.resolveToken(opts));
+    const hooks = this.ctx.config.hooks;
+    const hook = hooks?.protectedRequest;
     if (hook) {
       const draft: HookRequest = {
         method,
@@ -141,7 +143,8 @@ export abstract class BaseOAuthClient<T extends OAuthToken> implements ProtocolC
         headers: new Headers(headers),
         ...(form ? { body: form } : typeof body === 'string' ? { body } : {}),
       };
-      const fixed = await runHook(this.name, 'protectedRequest', () => hook(draft));
+      // A preset's hook also sees the token about to be used (Facebook's appsecret_proof).
+      const fixed = await runHook(this.name, 'protectedRequest', () => hook.call(hooks, draft, token));
       method = fixed.method.toUpperCase();
       url = new URL(fixed.url);
       for (const key of Object.keys(headers)) delete headers[key];
@@ -156,10 +159,8 @@ export abstract class BaseOAuthClient<T extends OAuthToken> implements ProtocolC
         body = fixed.body;
       }
     }
-    if (!opts.withholdToken) {
-      const token = await this.prepareToken(await this.resolveToken(opts));
-      await this.authorizeRequest(token, method, url, headers, form);
-    }
+    // Added last, so an OAuth 1 signature covers the URL and form a hook changed.
+    if (token) await this.authorizeRequest(token, method, url, headers, form);
     if (form) body = form.toString();
     return apiRequest(url, { method, headers, body }, this.http);
   }

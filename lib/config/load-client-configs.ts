@@ -11,6 +11,7 @@ import {
   type ClientField,
 } from './client-fields.js';
 import type { ResolvedClientConfig } from './resolved-client.js';
+import { isPresetName, presetOptionNames, resolvePresetSettings } from '../presets/preset-registry.js';
 import { jsonErrorOffset } from './json-error-offset.js';
 import { validateClientConfig } from './validate-client.js';
 
@@ -46,8 +47,8 @@ export function loadClientConfigs(
     const fromCode = codeClients[name] ? normaliseClient(name, codeClients[name] as RawClient) : {};
     const overwrite = fromCode.overwrite === true || fromSettings.overwrite === true;
     const merged: RawClient = overwrite ? { ...fromCode, ...fromSettings } : { ...fromSettings, ...fromCode };
-    Object.assign(merged, readFlatKeys(config, name));
-    result.set(name, validateClientConfig(name, merged));
+    Object.assign(merged, readFlatKeys(config, name, merged.preset));
+    result.set(name, validateClientConfig(name, withPreset(name, merged)));
   }
   return result;
 }
@@ -55,8 +56,18 @@ export function loadClientConfigs(
 /** Normalises and validates one client given at run time (`registry.register`). */
 export function resolveClientConfig(name: string, config: OAuthClientConfig, reader?: ConfigReader): ResolvedClientConfig {
   const merged = normaliseClient(name, config as RawClient);
-  if (reader) Object.assign(merged, readFlatKeys(reader, name));
-  return validateClientConfig(name, merged);
+  if (reader) Object.assign(merged, readFlatKeys(reader, name, merged.preset));
+  return validateClientConfig(name, withPreset(name, merged));
+}
+
+/**
+ * A client naming a preset gets the preset's fields as defaults and its provider
+ * options (`tenant`, `teamId`, …) consumed, after settings, code and flat keys are
+ * merged, so a flat key can still give a preset's option or override its field.
+ */
+function withPreset(name: string, merged: RawClient): RawClient {
+  if (merged.preset === undefined) return merged;
+  return resolvePresetSettings(name, merged) as RawClient;
 }
 
 function readClientsSetting(value: unknown): Record<string, RawClient> {
@@ -110,6 +121,11 @@ function normaliseClient(name: string, raw: RawClient): RawClient {
       return;
     }
     const field = toField(key);
+    const option = field === undefined ? presetOption(raw.preset, key) : undefined;
+    if (option !== undefined) {
+      out[option] = value;
+      return;
+    }
     if (field === undefined) {
       throw new OAuthConfigError(`OAuth client "${name}": "${key}" is not a client setting; see OAuthClientConfig for the accepted fields.`, {
         client: name,
@@ -156,9 +172,24 @@ function toField(key: string): ClientField | undefined {
   return isClientField(camel) ? camel : undefined;
 }
 
-function readFlatKeys(config: ConfigReader, name: string): RawClient {
+/** A preset's own option named by `key` (camelCase or snake_case), when `preset` is a known preset. */
+function presetOption(preset: unknown, key: string): string | undefined {
+  if (!isPresetName(preset)) return undefined;
+  const names = presetOptionNames(preset);
+  if (names.includes(key)) return key;
+  const camel = camelCase(key);
+  return names.includes(camel) ? camel : undefined;
+}
+
+function readFlatKeys(config: ConfigReader, name: string, preset?: unknown): RawClient {
   const prefix = `OAUTH_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_`;
   const out: RawClient = {};
+  // A preset's own options come as flat keys too (OAUTH_ENTRA_TENANT), as text: the
+  // preset converts them.
+  for (const option of isPresetName(preset) ? presetOptionNames(preset) : []) {
+    const value = config.get(prefix + screamingSnake(option));
+    if (value !== undefined && value !== null && value !== '') out[option] = value;
+  }
   for (const field of Object.keys(CLIENT_FIELDS) as ClientField[]) {
     const spec = CLIENT_FIELDS[field];
     if (spec.kind === 'code') continue;

@@ -1,3 +1,4 @@
+import type { OAuthPresetHooks } from '../interfaces/oauth-preset-hooks.interface.js';
 import type {
   OAuth1SignatureMethod,
   OAuth1SignatureType,
@@ -18,6 +19,7 @@ export interface ResolvedClientConfig
       | 'leeway'
       | 'refreshLeeway'
       | 'clientId'
+      | 'hooks'
     >
   > {
   readonly name: string;
@@ -31,4 +33,6 @@ export interface ResolvedClientConfig
   readonly signatureType: OAuth1SignatureType;
   readonly leeway: number;
   readonly refreshLeeway: number;
+  /** The client's hooks, a preset's already bound to this configuration. */
+  readonly hooks?: OAuthPresetHooks;
 }

@@ -3,6 +3,7 @@ import { DEFAULTS } from '../oauth.constants.js';
 import { OAuthConfigError } from '../errors/oauth.error.js';
 import type { OAuthClientConfig } from '../interfaces/oauth-client-config.interface.js';
 import { CLIENT_FIELDS, isClientField } from './client-fields.js';
+import type { OAuthPresetHooks } from '../interfaces/oauth-preset-hooks.interface.js';
 import type { ResolvedClientConfig } from './resolved-client.js';
 
 const HOOK_NAMES = new Set([
@@ -16,6 +17,12 @@ const HOOK_NAMES = new Set([
   'introspectTokenRequest',
   'protectedRequest',
   'userinfo',
+  // A preset's extension points (OAuthPresetHooks).
+  'bind',
+  'profile',
+  'idTokenIssuer',
+  'idTokenClaims',
+  'idTokenNonce',
 ]);
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
@@ -103,7 +110,21 @@ export function validateClientConfig(name: string, raw: Record<string, unknown>)
   out.signatureType ??= 'header';
   out.leeway ??= DEFAULTS.leeway;
   out.refreshLeeway ??= DEFAULTS.refreshLeeway;
-  return Object.freeze({ ...out }) as unknown as ResolvedClientConfig;
+  const resolved = { ...out } as unknown as ResolvedClientConfig & { hooks?: OAuthPresetHooks };
+  // A preset's hooks learn the final configuration once (a clientId or secret that
+  // came from flat keys after the preset was applied).
+  const bind = resolved.hooks?.bind;
+  if (bind) {
+    let bound: OAuthPresetHooks;
+    try {
+      bound = bind.call(resolved.hooks, resolved);
+    } catch (err) {
+      if (err instanceof OAuthConfigError) throw err;
+      return fail('hooks', `the preset could not use this configuration: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    resolved.hooks = Object.freeze({ ...bound, bind: undefined });
+  }
+  return Object.freeze(resolved);
 }
 
 type Fail = (field: string, message: string) => never;
@@ -180,7 +201,9 @@ function checkValue(
       if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, 'hooks must be an object of functions.');
       for (const [k, v] of Object.entries(value as object)) {
         if (!HOOK_NAMES.has(k)) fail(field, `hooks.${k} is not a hook; hooks are ${[...HOOK_NAMES].join(', ')}.`);
-        if (typeof v !== 'function') fail(field, `hooks.${k} must be a function.`);
+        if (k === 'idTokenNonce') {
+          if (v !== 'required' && v !== 'if-present') fail(field, 'hooks.idTokenNonce must be "required" or "if-present".');
+        } else if (typeof v !== 'function') fail(field, `hooks.${k} must be a function.`);
       }
       return Object.freeze({ ...(value as object) });
     }

@@ -65,7 +65,7 @@ export async function providerRequest(
 }
 
 
-async function readCapped(res: Response, maxBytes: number, what: string): Promise<string> {
+export async function readCapped(res: Response, maxBytes: number, what: string): Promise<string> {
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel().catch(() => undefined);

@@ -5,6 +5,7 @@ import type { OAuth1Token } from '../../interfaces/oauth-token.interface.js';
 import { BaseOAuthClient } from '../base.client.js';
 import type { ClientContext } from '../client-context.js';
 import { single, type AuthorizationResult, type AuthorizeOptions, type CallbackParams } from '../protocol-client.js';
+import { mappedProfile, rawProfile, type ProfileSource } from '../profile.js';
 import { parseFormEncoded, signRequest, type SignedRequest } from './oauth1-signature.js';
 
 /** What an OAuth 1 login keeps between redirect and callback: the temporary credential. */
@@ -104,7 +105,11 @@ export class OAuth1Client extends BaseOAuthClient<OAuth1Token> {
     const body = this.parseCredentials(res2, 'access token endpoint');
     const result: OAuth1Token = { oauth_token: body.get('oauth_token')!, oauth_token_secret: body.get('oauth_token_secret')! };
     for (const [k, v] of body) if (!(k in result) && k !== '__proto__' && k !== 'constructor' && k !== 'prototype') result[k] = v;
-    return { token: result };
+    // A preset fetches the profile (X's verify_credentials) and maps it to OpenID claims.
+    const hooks = this.settings.hooks;
+    if (!hooks?.profile) return { token: result };
+    const src: ProfileSource = { client: this.name, hooks, request: (method, url, o) => this.request(method, url, { ...o, token: result }) };
+    return { token: result, userinfo: await mappedProfile(src, await rawProfile(src, result, undefined, params), result, undefined) };
   }
 
   protected authorizeRequest(token: OAuth1Token, method: string, url: URL, headers: Record<string, string>, form: URLSearchParams | undefined): void {

@@ -20,6 +20,7 @@ import { TokenEndpointCaller } from './token-endpoint.js';
 import { checkRevocation, parseIntrospection, tokenManagementBody, type TokenTypeHint } from './token-management.js';
 import { assertSameSubject, TokenRefresher } from './token-refresher.js';
 import { fetchUserinfo } from './userinfo.js';
+import { mappedProfile, rawProfile, type ProfileSource } from '../profile.js';
 
 const CALLBACK_PARAMS = ['code', 'error', 'state'];
 
@@ -115,14 +116,16 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
         ...(typeof pending.max_age === 'number' ? { maxAge: pending.max_age } : {}),
       });
     }
+    const claims = token.userinfo;
+    const src = this.profileSource(token, endpoints.userinfoEndpoint);
     if (this.settings.fetchUserinfo) {
-      // The profile is part of this login: its `sub` must be the ID token's, if any.
-      const url = endpoints.userinfoEndpoint;
-      if (!url) throw missingEndpoint(this.name, 'userinfo endpoint', 'userinfoUrl');
-      const hook = this.settings.hooks?.userinfo;
-      const profile = await fetchUserinfo(url, token, token.userinfo?.sub, this.http, hook ? (raw) => runHook(this.name, 'userinfo', () => hook(raw, token)) : undefined);
-      return { token, userinfo: { ...token.userinfo, ...profile } };
+      // The profile is part of this login: merged over the ID token claims, its `sub`
+      // must be the ID token's, if any.
+      const raw = await rawProfile(src, token, claims, params);
+      return { token, userinfo: await mappedProfile(src, { ...claims, ...raw }, token, claims?.sub) };
     }
+    // A preset maps even ID token claims to OpenID names (Slack's namespaced ones).
+    if (claims && src.hooks?.userinfo) return { token, userinfo: await mappedProfile(src, claims, token, claims.sub) };
     return token.userinfo ? { token, userinfo: token.userinfo } : { token };
   }
 
@@ -148,12 +151,22 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
    * @throws OAuthValidationError `invalid_userinfo` when its `sub` differs from the ID token's.
    */
   async userinfo(opts: { token?: OAuth2Token; req?: unknown } = {}): Promise<UserInfo> {
-    const url = (await this.endpoints()).userinfoEndpoint;
-    if (!url) throw missingEndpoint(this.name, 'userinfo endpoint', 'userinfoUrl');
-    const token = await this.resolveToken(opts);
-    const fresh = await this.prepareToken(token);
-    const hook = this.settings.hooks?.userinfo;
-    return fetchUserinfo(url, fresh, token.userinfo?.sub, this.http, hook ? (raw) => runHook(this.name, 'userinfo', () => hook(raw, fresh)) : undefined);
+    const fresh = await this.prepareToken(await this.resolveToken(opts));
+    const src = this.profileSource(fresh, (await this.endpoints()).userinfoEndpoint);
+    return mappedProfile(src, await rawProfile(src, fresh, fresh.userinfo, undefined), fresh, fresh.userinfo?.sub);
+  }
+
+  /** Where a profile comes from: the preset's calls, else the userinfo endpoint. */
+  private profileSource(token: OAuth2Token, userinfoUrl: string | undefined): ProfileSource {
+    return {
+      client: this.name,
+      hooks: this.settings.hooks,
+      userinfo: () => {
+        if (!userinfoUrl) throw missingEndpoint(this.name, 'userinfo endpoint', 'userinfoUrl');
+        return fetchUserinfo(userinfoUrl, token, this.http);
+      },
+      request: (method, url, o) => this.request(method, url, { ...o, token }),
+    };
   }
 
   /**

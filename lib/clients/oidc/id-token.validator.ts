@@ -10,6 +10,8 @@ export interface IdTokenExpectations extends SignatureRules {
   leeway: number;
   /** The nonce sent with the authorization request; `undefined` after a refresh. */
   nonce?: string;
+  /** A provider that omits `nonce` (LinkedIn): a token without one passes, one with one must match. */
+  nonceIfPresent?: boolean;
   /** Seconds: with `max_age` sent, `auth_time` must be at most this old (OpenID Core 3.1.3.7 #11). */
   maxAge?: number;
   /** Checked against `at_hash` when the token carries one. */
@@ -51,7 +53,7 @@ function checkClaims(claims: Record<string, unknown>, alg: string, expect: IdTok
   const now = Math.floor(Date.now() / 1000);
   checkTimes(claims, expect.leeway, WHAT, reject, now);
 
-  if (expect.nonce !== undefined) {
+  if (expect.nonce !== undefined && !(expect.nonceIfPresent && claims.nonce === undefined)) {
     if (claims.nonce !== expect.nonce) {
       reject(claims.nonce === undefined ? 'The ID token has no "nonce", but one was sent.' : 'The ID token "nonce" does not match the one sent with the login.');
     }
