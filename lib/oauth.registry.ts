@@ -11,6 +11,8 @@ import type { OAuthClientConfig } from './interfaces/oauth-client-config.interfa
 import type { OAuthModuleOptions } from './interfaces/oauth-module-options.interface.js';
 import type { LogoutEvent } from './interfaces/logout-event.interface.js';
 import type { TokenUpdateEvent } from './interfaces/oauth-token.interface.js';
+import { safeText } from './errors/safe-text.js';
+import { IsolatedObservable } from './events/isolated-observable.js';
 import { OAuthLoginService } from './login/oauth-login.service.js';
 import { OAUTH_MODULE_OPTIONS, OAUTH_RESOLVED_OPTIONS } from './oauth.constants.js';
 
@@ -31,7 +33,7 @@ export class OAuthRegistry implements OnApplicationShutdown {
    * Emits once per refresh (automatic or explicit, and per client-credentials
    * re-fetch), after `updateToken` resolved.
    */
-  readonly tokenUpdate$: Observable<TokenUpdateEvent> = this.updates.asObservable();
+  readonly tokenUpdate$: Observable<TokenUpdateEvent> = IsolatedObservable.of(this.updates.asObservable(), (err) => this.subscriberFailed('tokenUpdate$', err));
 
   private readonly logouts = new Subject<LogoutEvent>();
 
@@ -40,7 +42,7 @@ export class OAuthRegistry implements OnApplicationShutdown {
    * by `OAuthLogoutGuard` or passed to `verifyLogoutToken`: end the app's sessions
    * of its `sid`, or of its `sub` when it has no `sid`.
    */
-  readonly logout$: Observable<LogoutEvent> = this.logouts.asObservable();
+  readonly logout$: Observable<LogoutEvent> = IsolatedObservable.of(this.logouts.asObservable(), (err) => this.subscriberFailed('logout$', err));
 
   constructor(
     @Inject(OAUTH_MODULE_OPTIONS) options: OAuthModuleOptions,
@@ -94,6 +96,12 @@ export class OAuthRegistry implements OnApplicationShutdown {
   /** Removes a client; `false` when there was none. */
   unregister(name: string): boolean {
     return this.clients.delete(name);
+  }
+
+  /** A subscriber threw: logged; the call, other subscribers and the process go on. */
+  private subscriberFailed(stream: string, err: unknown): void {
+    const what = err instanceof Error ? `${err.name}: ${safeText(err.message, 200)}` : typeof err;
+    this.logger.error(`A ${stream} subscriber threw (${what}); the call and the other subscribers went on.`);
   }
 
   onApplicationShutdown(): void {
