@@ -22,7 +22,8 @@ export type OAuthLibraryErrorCode =
   | 'missing_token'
   | 'token_expired'
   | 'token_update_failed'
-  | 'invalid_url';
+  | 'invalid_url'
+  | 'invalid_dpop_nonce';
 
 // `string & {}` keeps editor completion for the known codes while admitting a
 // provider's own error values.
@@ -108,6 +109,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   invalid_server_metadata: 502,
   response_too_large: 502,
   provider_unavailable: 502,
+  // RFC 9449 section 8/9: a server that challenged for a nonce again after one retry
+  // with the nonce it supplied (or without one); not the user's fault.
+  invalid_dpop_nonce: 502,
   token_update_failed: 500,
   state_store_unavailable: 503,
   timeout: 504,
