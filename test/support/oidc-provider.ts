@@ -55,6 +55,8 @@ export interface OidcProviderOptions {
   jwks?: { keys: Array<Record<string, unknown>> };
   /** Rotate refresh tokens on every use (default true). */
   rotateRefreshToken?: boolean;
+  /** Features added to (or replacing by name) the defaults: introspection, revocation, client credentials. */
+  features?: Configuration['features'];
   /** Shallow overrides of the provider configuration, applied last. */
   configuration?: Configuration;
 }
@@ -255,6 +257,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
         allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) =>
           token.clientId === client.clientId,
       },
+      ...opts.features,
     },
     rotateRefreshToken: opts.rotateRefreshToken ?? true,
     ttl: {
