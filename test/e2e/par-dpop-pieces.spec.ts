@@ -332,7 +332,7 @@ describe('PAR with dpop_jkt only, and a fresh signer', () => {
     const l = await login(signer, post, 'fapi-app', { proofAtPush: false });
     // The provider answers a generic description; its event says why.
     const details: unknown[] = [];
-    const listener = (_ctx: unknown, e: { error_detail?: unknown }) => details.push(e.error_detail);
+    const listener = (...args: unknown[]) => void details.push((args[1] as { error_detail?: unknown }).error_detail);
     op.provider.on('grant.error', listener);
     const err = await tokenRequest(thief, post, codeExchange(l)).catch((e: unknown) => e);
     op.provider.off('grant.error', listener);

@@ -56,7 +56,7 @@ export interface OidcProviderOptions {
   /** Rotate refresh tokens on every use (default true). */
   rotateRefreshToken?: boolean;
   /** Features added to (or replacing by name) the defaults: introspection, revocation, client credentials. */
-  features?: Configuration['features'];
+  features?: Record<string, unknown>;
   /** Shallow overrides of the provider configuration, applied last. */
   configuration?: Configuration;
 }
