@@ -21,7 +21,7 @@
  * Interleaved rounds, medians. Timings are never asserted anywhere.
  */
 import { sign as nodeSign, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, type JWK } from 'jose';
 import { ClientAuthenticator } from '../lib/clients/oauth2/client-auth.js';
@@ -36,34 +36,35 @@ const QUICK = process.env.BENCH_QUICK === '1';
 
 // ---------------------------------------------------------------- provider child
 
+function answerJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
 function runProvider(port: number): void {
   const nonce = randomBytes(24).toString('base64url');
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://x');
-      const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-        const text = JSON.stringify(body);
-        res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-        res.end(text);
-      };
       const proof = req.headers.dpop;
       const proofNonce = typeof proof === 'string' ? (JSON.parse(Buffer.from(proof.split('.')[1] ?? '', 'base64url').toString()) as { nonce?: string }).nonce : undefined;
       switch (url.pathname) {
         case '/__cpu': {
           const { user, system } = process.cpuUsage();
-          return json(200, { cpu: user + system });
+          return answerJson(res, 200, { cpu: user + system });
         }
         case '/par':
-          if (typeof proof === 'string' && proofNonce !== nonce) return json(400, { error: 'use_dpop_nonce' }, { 'dpop-nonce': nonce });
-          return json(201, { request_uri: `urn:ietf:params:oauth:request_uri:${randomBytes(16).toString('base64url')}`, expires_in: 60 });
+          if (typeof proof === 'string' && proofNonce !== nonce) return answerJson(res, 400, { error: 'use_dpop_nonce' }, { 'dpop-nonce': nonce });
+          return answerJson(res, 201, { request_uri: `urn:ietf:params:oauth:request_uri:${randomBytes(16).toString('base64url')}`, expires_in: 60 });
         case '/api/me':
           if (typeof proof === 'string' && proofNonce !== nonce) {
-            return json(401, { error: 'use_dpop_nonce' }, { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': nonce });
+            return answerJson(res, 401, { error: 'use_dpop_nonce' }, { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': nonce });
           }
-          return json(200, { sub: 'bench-user' });
+          return answerJson(res, 200, { sub: 'bench-user' });
         default:
-          return json(404, { error: 'not_found' });
+          return answerJson(res, 404, { error: 'not_found' });
       }
     });
   });
@@ -105,6 +106,20 @@ async function concurrent(callers: number, ms: number, op: () => Promise<unknown
     }),
   );
   return [(count * 1000) / (Date.now() - t0), (cpuNow() - cpu0) / count];
+}
+
+/** The parameters of one authorization request, fresh random values each time. */
+function params(): Record<string, string> {
+  return {
+    response_type: 'code',
+    client_id: 'bench',
+    redirect_uri: 'https://app.example/callback',
+    scope: 'openid profile email',
+    state: randomToken(),
+    nonce: randomToken(),
+    code_challenge: s256Challenge(randomToken()),
+    code_challenge_method: 'S256',
+  };
 }
 
 async function runBench(): Promise<void> {
@@ -178,19 +193,6 @@ async function runBench(): Promise<void> {
       const h: Record<string, string> = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', ...headers };
       await auth.apply(form, h, origin);
       return providerRequest(url, { method: 'POST', headers: h, body: form.toString(), maxBytes: 1 << 20, what: 'par' }, http);
-    };
-    const params = () => {
-      const verifier = randomToken();
-      return {
-        response_type: 'code',
-        client_id: 'bench',
-        redirect_uri: 'https://app.example/callback',
-        scope: 'openid profile email',
-        state: randomToken(),
-        nonce: randomToken(),
-        code_challenge: s256Challenge(verifier),
-        code_challenge_method: 'S256',
-      };
     };
     const parSigner = signers.ES256;
     // Learn the provider's nonce once, as the first push of a process does.

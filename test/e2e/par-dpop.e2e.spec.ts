@@ -102,6 +102,17 @@ function proofsAt(path: string, from: number) {
     .map((r) => (r.headers.dpop === undefined ? undefined : { header: decodeProtectedHeader(r.headers.dpop), claims: decodeJwt(r.headers.dpop), authorization: r.headers.authorization }));
 }
 
+/** A private_key_jwt client of the provider with the resource server as its API. */
+const base = (clientId: string): FapiClientConfig => ({
+  clientId,
+  serverMetadataUrl: op.discoveryUrl,
+  tokenEndpointAuthMethod: 'private_key_jwt',
+  clientKey: clientEc as Record<string, unknown>,
+  scope: 'openid offline_access profile',
+  authorizeParams: { prompt: 'consent' },
+  apiBaseUrl: `${rs.origin}/api/`,
+});
+
 beforeAll(async () => {
   op = await startFapiProvider();
   await op.addClient({ client_id: 'rs', client_secret: RS_SECRET, grant_types: ['client_credentials'], redirect_uris: [], response_types: [] });
@@ -120,15 +131,6 @@ describe.each(PLATFORMS)('PAR and DPoP through the guard on %s', (platform) => {
   const id = (name: string) => `${platform}-${name}`;
 
   beforeAll(async () => {
-    const base = (clientId: string): FapiClientConfig => ({
-      clientId,
-      serverMetadataUrl: op.discoveryUrl,
-      tokenEndpointAuthMethod: 'private_key_jwt',
-      clientKey: clientEc as Record<string, unknown>,
-      scope: 'openid offline_access profile',
-      authorizeParams: { prompt: 'consent' },
-      apiBaseUrl: `${rs.origin}/api/`,
-    });
     const clients: Record<string, FapiClientConfig> = {
       fapi: { ...base(id('fapi')), pushedAuthorizationRequests: true, dpop: { privateKey: dpopKey } },
       // No pushedAuthorizationRequests: discovery says the provider requires it.

@@ -80,13 +80,13 @@ export interface DpopResourceServer {
 }
 
 const ALGS = ['ES256', 'EdDSA'];
+const freshNonce = () => randomBytes(24).toString('base64url');
 
 export async function startDpopResourceServer(opts: DpopResourceServerOptions): Promise<DpopResourceServer> {
   const received: DpopResourceRequest[] = [];
   const seenJti = new Map<string, number>();
   const window = opts.iatWindow ?? 60;
   const basic = 'Basic ' + Buffer.from(`${encodeURIComponent(opts.clientId)}:${encodeURIComponent(opts.clientSecret)}`).toString('base64');
-  const freshNonce = () => randomBytes(24).toString('base64url');
   let origin = '';
 
   const introspect = async (token: string): Promise<Record<string, unknown>> => {

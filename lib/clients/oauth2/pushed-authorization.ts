@@ -46,9 +46,9 @@ export interface PushedAuthorizationRequest {
 }
 
 const WHAT = 'pushed authorization request endpoint';
-// The request_uri goes into the redirect's Location header: a few KB at most.
-const MAX_REQUEST_URI = 2048;
-const CONTROL = /[\x00-\x20\x7F]/;
+// A URI is printable ASCII (RFC 3986); it goes into the redirect's Location header,
+// so no space or line break, and a few KB at most.
+const REQUEST_URI = /^[\x21-\x7E]{1,2048}$/;
 
 /** Pushes the authorization request; returns its `request_uri` and lifetime. */
 export async function pushAuthorizationRequest(input: PushAuthorizationRequestInput): Promise<PushedAuthorizationRequest> {
@@ -73,7 +73,7 @@ export function parsePushedAuthorizationResponse(res: ProviderResponse): PushedA
     throw new OAuthResponseError('invalid_response', `The ${WHAT} answered HTTP ${res.status} instead of 201.`, { status: res.status });
   }
   const requestUri = body.request_uri;
-  if (typeof requestUri !== 'string' || requestUri === '' || requestUri.length > MAX_REQUEST_URI || CONTROL.test(requestUri)) {
+  if (typeof requestUri !== 'string' || !REQUEST_URI.test(requestUri)) {
     throw new OAuthResponseError('invalid_response', `The ${WHAT} answered without a usable string request_uri.`, { status: res.status });
   }
   const rawExpiresIn = typeof body.expires_in === 'string' && body.expires_in !== '' ? Number(body.expires_in) : body.expires_in;

@@ -169,9 +169,9 @@ describe('proofs', () => {
   });
 });
 
-describe('nonce memory', () => {
-  const headers = (nonce?: string) => new Headers(nonce === undefined ? {} : { 'dpop-nonce': nonce });
+const headers = (nonce?: string) => new Headers(nonce === undefined ? {} : { 'dpop-nonce': nonce });
 
+describe('nonce memory', () => {
   it('keeps the latest nonce per origin, whatever the path, and only valid ones', () => {
     const s = signer();
     expect(s.nonceFor('https://as.example/token')).toBeUndefined();
@@ -204,13 +204,13 @@ describe('nonce memory', () => {
   });
 });
 
-describe('challenges', () => {
-  const answer = (status: number, headers: Record<string, string> = {}, body?: unknown): DpopAnswer => ({
-    status,
-    headers: new Headers(headers),
-    body,
-  });
+const answer = (status: number, fields: Record<string, string> = {}, body?: unknown): DpopAnswer => ({
+  status,
+  headers: new Headers(fields),
+  body,
+});
 
+describe('challenges', () => {
   it('an authorization server challenge is a 400 with JSON error use_dpop_nonce (section 8)', () => {
     expect(isDpopNonceChallenge(answer(400, {}, '{"error":"use_dpop_nonce","error_description":"x"}'))).toBe(true);
     expect(isDpopNonceChallenge(answer(400, {}, '{"error":"invalid_grant"}'))).toBe(false);
@@ -258,19 +258,11 @@ describe('challenges', () => {
   });
 });
 
+const challenge = (nonce?: string): DpopAnswer => ({ status: 400, headers: headers(nonce), body: '{"error":"use_dpop_nonce"}' });
+const ok = (nonce?: string): DpopAnswer => ({ status: 200, headers: headers(nonce), body: '{}' });
+
 describe('sendWithDpop', () => {
   const url = 'https://as.example/token?ignored=1';
-  const challenge = (nonce?: string): DpopAnswer => ({
-    status: 400,
-    headers: new Headers(nonce === undefined ? {} : { 'dpop-nonce': nonce }),
-    body: '{"error":"use_dpop_nonce"}',
-  });
-  const ok = (nonce?: string): DpopAnswer => ({
-    status: 200,
-    headers: new Headers(nonce === undefined ? {} : { 'dpop-nonce': nonce }),
-    body: '{}',
-  });
-
   async function run(s: DpopSigner, answers: DpopAnswer[], opts: { retry?: boolean; accessToken?: string } = {}) {
     const proofs: Array<Record<string, unknown>> = [];
     const send = async (proof: string) => {
