@@ -161,6 +161,8 @@ describe('parsePushedAuthorizationResponse', () => {
     ['a numeric request_uri', respond(201, { request_uri: 42, expires_in: 60 }), 'invalid_response', 'The pushed authorization request endpoint answered without a usable string request_uri.'],
     ['an empty request_uri', respond(201, { request_uri: '', expires_in: 60 }), 'invalid_response', 'The pushed authorization request endpoint answered without a usable string request_uri.'],
     ['a request_uri with a line break', respond(201, { request_uri: 'urn:x\r\nSet-Cookie: a=b', expires_in: 60 }), 'invalid_response', 'The pushed authorization request endpoint answered without a usable string request_uri.'],
+    ['a request_uri with a space', respond(201, { request_uri: 'urn:a b', expires_in: 60 }), 'invalid_response', 'The pushed authorization request endpoint answered without a usable string request_uri.'],
+    ['a non-ASCII request_uri', respond(201, { request_uri: 'urn:caf\u00e9', expires_in: 60 }), 'invalid_response', 'The pushed authorization request endpoint answered without a usable string request_uri.'],
     ['a huge request_uri', respond(201, { request_uri: `urn:${'x'.repeat(5000)}`, expires_in: 60 }), 'invalid_response', 'The pushed authorization request endpoint answered without a usable string request_uri.'],
     ['no expires_in', respond(201, { request_uri: REQUEST_URI }), 'invalid_response', 'The pushed authorization request endpoint answered without a positive expires_in.'],
     ['expires_in 0', respond(201, { request_uri: REQUEST_URI, expires_in: 0 }), 'invalid_response', 'The pushed authorization request endpoint answered without a positive expires_in.'],
