@@ -62,6 +62,8 @@ export interface OidcProviderOptions {
    * `backchannel_logout_uri` and `backchannel_logout_session_required`.
    */
   logout?: boolean;
+  /** Features added to (or replacing by name) the defaults: introspection, revocation, client credentials. */
+  features?: Record<string, unknown>;
   /** Shallow overrides of the provider configuration, applied last. */
   configuration?: Configuration;
 }
@@ -327,6 +329,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
           token.clientId === client.clientId,
       },
       ...(opts.logout ? logoutFeatures() : {}),
+      ...opts.features,
     },
     rotateRefreshToken: opts.rotateRefreshToken ?? true,
     ttl: {
