@@ -69,6 +69,11 @@ export abstract class BaseOAuthClient<T extends OAuthToken> implements ProtocolC
     form: URLSearchParams | undefined,
   ): Promise<void> | void;
 
+  /** Sends an authorized API request; a DPoP client adds its proof and answers a nonce challenge. */
+  protected transmit(_token: T, _method: string, _url: URL, send: (extra: Record<string, string>) => Promise<Response>, _replayable: boolean): Promise<Response> {
+    return send({});
+  }
+
   /** Makes a token usable (OAuth 2 refreshes it when it is about to expire). */
   protected async prepareToken(token: T): Promise<T> {
     return token;
@@ -162,7 +167,11 @@ export abstract class BaseOAuthClient<T extends OAuthToken> implements ProtocolC
     // Added last, so an OAuth 1 signature covers the URL and form a hook changed.
     if (token) await this.authorizeRequest(token, method, url, headers, form);
     if (form) body = form.toString();
-    return apiRequest(url, { method, headers, body }, this.http);
+    const http = this.http;
+    const target = url;
+    const send = (extra: Record<string, string>) => apiRequest(target, { method, headers: { ...headers, ...extra }, body }, http);
+    if (!token) return send({});
+    return this.transmit(token, method, url, send, !(body instanceof ReadableStream));
   }
 
   /** The token of a call: given, else `fetchToken(name, req)`, else `missing_token` before anything is sent. */

@@ -209,6 +209,18 @@ function coerce(value: unknown, type: string, name: string, field: string, key: 
       const n = Number(value);
       return value.trim() !== '' && Number.isFinite(n) ? n : value;
     }
+    case 'dpop':
+      if (value === 'true') return true;
+      if (value === 'false') return false;
+      if (/^\s*\{/.test(value)) {
+        try {
+          return JSON.parse(value);
+        } catch {
+          const { offset } = jsonErrorOffset(value);
+          throw new OAuthConfigError(`OAuth client "${name}": ${key} is not valid JSON (at character ${offset + 1}).`, { client: name, field });
+        }
+      }
+      return value;
     case 'boolean':
     case 'pkce':
       if (value === 'true') return true;

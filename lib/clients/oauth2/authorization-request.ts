@@ -41,6 +41,8 @@ export function buildAuthorizationRequest(
   config: ResolvedClientConfig,
   redirectUri: string,
   opts: AuthorizeOptions,
+  /** RFC 9449 section 10: binds the code to the client's DPoP key. */
+  dpopJkt?: string,
 ): { params: URLSearchParams; pending: PendingOAuth2Login & { state: string } } {
   const scope = effectiveScope(config, opts);
   const openid = scope?.split(' ').includes('openid') ?? false;
@@ -62,6 +64,7 @@ export function buildAuthorizationRequest(
     nonce = randomToken();
     params.set('nonce', nonce);
   }
+  if (dpopJkt !== undefined) params.set('dpop_jkt', dpopJkt);
   // `scope` is decided above from every source: an extra parameter never replaces it.
   const protectedNames = new Set([...params.keys(), 'scope']);
   for (const extra of [config.authorizeParams, opts.params]) {

@@ -13,7 +13,9 @@ import { runHook } from '../run-hook.js';
 import { appendQuery, buildAuthorizationRequest, type OAuth2AuthorizationRequest, type PendingOAuth2Login } from './authorization-request.js';
 import { authorizationCode, callbackState } from './authorization-response.js';
 import { ClientCredentialsTokens } from './client-credentials.js';
+import { createDpopSigner, DPOP_SCHEME, sendWithDpop, type DpopSigner } from './dpop.js';
 import { EndpointResolver, type OAuth2Endpoints } from './endpoints.js';
+import { pushAuthorizationRequest, pushedAuthorizationEndpoint, pushedAuthorizationUrl } from './pushed-authorization.js';
 import { IdTokenVerifier } from './id-token.verifier.js';
 import { buildLogoutUrl } from './logout-url.js';
 import { TokenEndpointCaller } from './token-endpoint.js';
@@ -32,6 +34,7 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
   private readonly tokenEndpoint: TokenEndpointCaller;
   private readonly refresher: TokenRefresher;
   private readonly clientCredentials: ClientCredentialsTokens;
+  private readonly dpop?: DpopSigner;
   /** `jti`s of accepted logout tokens (OpenID Back-Channel Logout 1.0 section 2.6 step 8). */
   private readonly logoutTokenIds = new ConsumedStates(DEFAULTS.maxLogoutTokenIds);
 
@@ -41,7 +44,8 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
     const http = () => this.http;
     this.endpointResolver = new EndpointResolver(ctx.config, http);
     this.idTokens = new IdTokenVerifier(ctx.config, this.endpointResolver, http);
-    this.tokenEndpoint = new TokenEndpointCaller(ctx.config, http);
+    this.dpop = createDpopSigner(ctx.config.dpop, { client: ctx.config.name, warn: (m) => ctx.logger.warn(m) });
+    this.tokenEndpoint = new TokenEndpointCaller(ctx.config, http, this.dpop);
     const announce = (event: TokenUpdateEvent) => this.announce(event);
     this.refresher = new TokenRefresher({
       name: ctx.config.name,
@@ -75,13 +79,32 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
    */
   async createAuthorizationUrl(opts: AuthorizeOptions = {}): Promise<OAuth2AuthorizationRequest> {
     const redirectUri = this.absoluteRedirectUri(opts.redirectUri);
-    const endpoint = (await this.endpoints()).authorizationEndpoint;
+    const endpoints = await this.endpoints();
+    const endpoint = endpoints.authorizationEndpoint;
     if (!endpoint) throw missingEndpoint(this.name, 'authorization endpoint', 'authorizeUrl');
-    const { params, pending } = buildAuthorizationRequest(this.settings, redirectUri, opts);
+    const { params, pending } = buildAuthorizationRequest(this.settings, redirectUri, opts, this.dpop?.thumbprint);
     const hook = this.settings.hooks?.authorizationParams;
     const sent = hook ? await runHook(this.name, 'authorizationParams', () => hook(params)) : params;
-    const request: OAuth2AuthorizationRequest = { url: appendQuery(endpoint, sent), ...pending };
+    const url = (this.settings.pushedAuthorizationRequests ?? endpoints.requirePushedAuthorizationRequests)
+      ? await this.pushed(endpoint, sent, endpoints)
+      : appendQuery(endpoint, sent);
+    const request: OAuth2AuthorizationRequest = { url, ...pending };
     return request;
+  }
+
+  /** RFC 9126: the parameters go to the provider over the back channel; the browser carries `request_uri` only. */
+  private async pushed(authorizationEndpoint: string, params: URLSearchParams, endpoints: OAuth2Endpoints): Promise<string> {
+    const what = 'pushed authorization request endpoint';
+    const parEndpoint = pushedAuthorizationEndpoint(this.name, {
+      pushed_authorization_request_endpoint: endpoints.pushedAuthorizationRequestEndpoint,
+    });
+    const { requestUri } = await pushAuthorizationRequest({
+      endpoint: parEndpoint,
+      params: Object.fromEntries(params),
+      send: (url, form, headers) => this.tokenEndpoint.postOnce(url, form, endpoints.issuer, what, undefined, headers),
+      ...(this.dpop ? { dpop: this.dpop } : {}),
+    });
+    return pushedAuthorizationUrl(authorizationEndpoint, this.settings.clientId, requestUri);
   }
 
   /** @internal */
@@ -163,7 +186,7 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
       hooks: this.settings.hooks,
       userinfo: () => {
         if (!userinfoUrl) throw missingEndpoint(this.name, 'userinfo endpoint', 'userinfoUrl');
-        return fetchUserinfo(userinfoUrl, token, this.http);
+        return fetchUserinfo(userinfoUrl, token, this.http, this.dpopFor(token));
       },
       request: (method, url, o) => this.request(method, url, { ...o, token }),
     };
@@ -309,7 +332,33 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
     return !this.settings.authorizeUrl && !this.settings.serverMetadataUrl;
   }
 
+  /** The signer for a DPoP-bound token; `undefined` for a bearer token. */
+  private dpopFor(token: OAuth2Token): DpopSigner | undefined {
+    return this.dpop && typeof token.token_type === 'string' && token.token_type.toLowerCase() === 'dpop' ? this.dpop : undefined;
+  }
+
+  /** A DPoP-bound token travels with a proof per request, and one nonce challenge is answered (RFC 9449 sections 7 and 9). */
+  protected override transmit(
+    token: OAuth2Token,
+    method: string,
+    url: URL,
+    send: (extra: Record<string, string>) => Promise<Response>,
+    replayable: boolean,
+  ): Promise<Response> {
+    const signer = this.dpopFor(token);
+    if (!signer) return send({});
+    return sendWithDpop(signer, { htm: method, htu: url, accessToken: token.access_token }, (proof) => send({ dpop: proof }), {
+      what: `API at ${url.origin}`,
+      retry: replayable,
+    });
+  }
+
   protected authorizeRequest(token: OAuth2Token, _method: string, url: URL, headers: Record<string, string>, form: URLSearchParams | undefined): void {
+    if (this.dpopFor(token)) {
+      // RFC 9449 section 7.1: the DPoP scheme, in the header only.
+      headers.authorization = `${DPOP_SCHEME} ${token.access_token}`;
+      return;
+    }
     switch (this.settings.tokenPlacement) {
       case 'uri':
         // RFC 6750 section 2.3, only when configured: the query leaks to logs and Referer.

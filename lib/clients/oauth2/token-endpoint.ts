@@ -6,6 +6,7 @@ import { DEFAULTS } from '../../oauth.constants.js';
 import { missingEndpoint } from '../missing-endpoint.js';
 import { runHook } from '../run-hook.js';
 import { ClientAuthenticator } from './client-auth.js';
+import { sendWithDpop, type DpopSigner } from './dpop.js';
 import { toHookResponse, tokenFromResponse } from './token-response.js';
 
 type RequestHook = 'accessTokenRequest' | 'refreshTokenRequest' | 'revokeTokenRequest' | 'introspectTokenRequest';
@@ -24,6 +25,8 @@ export class TokenEndpointCaller {
   constructor(
     private readonly config: ResolvedClientConfig,
     private readonly http: () => HttpSettings,
+    /** With DPoP, token requests carry a proof and answer one nonce challenge (RFC 9449 sections 5 and 8). */
+    private readonly dpop?: DpopSigner,
   ) {
     this.auth = new ClientAuthenticator(config);
   }
@@ -33,8 +36,30 @@ export class TokenEndpointCaller {
   }
 
   /** An authenticated form POST; `audience` is the issuer (RFC 7523 `aud`), else the endpoint. */
-  async post(url: string, body: URLSearchParams, audience: string | undefined, what: string, hook?: RequestHook): Promise<RawResponse> {
-    const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' };
+  post(url: string, body: URLSearchParams, audience: string | undefined, what: string, hook?: RequestHook): Promise<RawResponse> {
+    return this.postOnce(url, body, audience, what, hook, {});
+  }
+
+  /** A form POST with a DPoP proof, sent afresh (new client authentication) if the server asks for a nonce. */
+  postWithProof(url: string, body: URLSearchParams, audience: string | undefined, what: string, hook?: RequestHook): Promise<RawResponse> {
+    const signer = this.dpop;
+    if (!signer) return this.post(url, body, audience, what, hook);
+    const form = body.toString();
+    return sendWithDpop(signer, { htm: 'POST', htu: url }, (proof) => this.postOnce(url, new URLSearchParams(form), audience, what, hook, { dpop: proof }), {
+      what,
+    });
+  }
+
+  /** One authenticated form POST: client authentication is added per attempt (an assertion is single-use). */
+  async postOnce(
+    url: string,
+    body: URLSearchParams,
+    audience: string | undefined,
+    what: string,
+    hook: RequestHook | undefined,
+    extra: Record<string, string>,
+  ): Promise<RawResponse> {
+    const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', ...extra };
     await this.auth.apply(body, headers, audience ?? url);
     const fn = hook ? this.hooks[hook] : undefined;
     if (!fn) {
@@ -63,11 +88,11 @@ export class TokenEndpointCaller {
     field = kind === 'refresh' ? 'refreshTokenUrl' : 'accessTokenUrl',
   ): Promise<OAuth2Token> {
     if (!url) throw missingEndpoint(this.config.name, what, field);
-    const raw = await this.post(url, body, audience, what, kind === 'refresh' ? 'refreshTokenRequest' : 'accessTokenRequest');
+    const raw = await this.postWithProof(url, body, audience, what, kind === 'refresh' ? 'refreshTokenRequest' : 'accessTokenRequest');
     const responseHook = kind === 'refresh' ? 'refreshTokenResponse' : 'accessTokenResponse';
     const repair = this.hooks[responseHook];
     const parsed = toHookResponse(raw);
     const res = repair ? await runHook(this.config.name, responseHook, () => repair(parsed)) : parsed;
-    return tokenFromResponse(res, what);
+    return tokenFromResponse(res, what, this.dpop ? 'dpop' : 'bearer');
   }
 }

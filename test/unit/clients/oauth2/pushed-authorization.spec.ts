@@ -140,7 +140,8 @@ describe('parsePushedAuthorizationResponse', () => {
       expect(err).toMatchObject({
         code: error,
         status,
-        description: 'the client\u0000 was refused',
+        // Provider text is escaped before it reaches a message or log line.
+        description: 'the client\\u0000 was refused',
         message: `The pushed authorization request endpoint refused the request: ${error}.`,
       });
       expect(new OAuthException(err as OAuthProviderError).getStatus()).toBe(401);
@@ -171,7 +172,8 @@ describe('parsePushedAuthorizationResponse', () => {
     ['a non-string error', respond(400, { error: { code: 1 } }), 'invalid_response', 'The pushed authorization request endpoint answered an "error" that is not a valid OAuth error code.'],
   ])('%s is %s (502)', (_name, res, code, message) => {
     const err = caught(() => parsePushedAuthorizationResponse(res));
-    expect(err).toBeInstanceOf(OAuthResponseError);
+    // A 5xx is an outage (OAuthTransportError); anything else unusable is OAuthResponseError.
+    expect(err).toBeInstanceOf(code === 'provider_unavailable' ? OAuthTransportError : OAuthResponseError);
     expect(err).toMatchObject({ code, message, status: res.status });
     expect(new OAuthException(err as OAuthResponseError).getStatus()).toBe(502);
   });
