@@ -1,7 +1,7 @@
 // The public surface: only what an application needs. Everything else is internal.
 export { OAuthModule } from './oauth.module.js';
 export { OAuthRegistry, type OAuthClient } from './oauth.registry.js';
-export { OAuthGuard, OAuthGuardBase, type OAuthGuardOptions } from './guard/oauth.guard.js';
+export { OAuthGuard, OAuthGuardBase, type OAuthGuardOptions, type OAuthClientSelector, type OAuthSelectorRequest } from './guard/oauth.guard.js';
 export { OAuthRedirectException } from './guard/oauth-redirect.exception.js';
 /** `OAuthLogoutGuard(name)`: the back-channel logout route of a client (OpenID Back-Channel Logout 1.0); `OAuthLogoutGuardBase` to extend it. */
 export { OAuthLogoutGuard, OAuthLogoutGuardBase } from './guard/oauth-logout.guard.js';

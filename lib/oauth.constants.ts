@@ -44,6 +44,9 @@ export const DEFAULTS = {
   maxParamLength: 4096,
   /** The state store must answer within this many ms. */
   storeTimeout: 2000,
+  /** Clients built by `resolveClient` kept at most, and for how long (seconds). */
+  maxResolvedClients: 1000,
+  resolvedClientTtl: 3600,
   /** Pending-login cookies kept per browser; the oldest go first. */
   maxStateCookies: 6,
   /** A back-channel logout request body above this many bytes is refused (400). */

@@ -6,7 +6,8 @@ import { OAuth2Client } from './clients/oauth2/oauth2.client.js';
 import { loadClientConfigs, resolveClientConfig } from './config/load-client-configs.js';
 import type { ResolvedModuleOptions } from './config/resolve-module-options.js';
 import type { ResolvedClientConfig } from './config/resolved-client.js';
-import { OAuthConfigError } from './errors/oauth.error.js';
+import { OAuthConfigError, OAuthUsageError } from './errors/oauth.error.js';
+import { ResolvedClients } from './registry/resolved-clients.js';
 import type { OAuthClientConfig } from './interfaces/oauth-client-config.interface.js';
 import type { OAuthModuleOptions } from './interfaces/oauth-module-options.interface.js';
 import type { LogoutEvent } from './interfaces/logout-event.interface.js';
@@ -28,6 +29,7 @@ export class OAuthRegistry implements OnApplicationShutdown {
   private readonly logger = new Logger('OAuthModule');
   private readonly clients = new Map<string, OAuthClient>();
   private readonly updates = new Subject<TokenUpdateEvent>();
+  private readonly resolved: ResolvedClients<OAuthClient>;
 
   /**
    * Emits once per refresh (automatic or explicit, and per client-credentials
@@ -49,6 +51,7 @@ export class OAuthRegistry implements OnApplicationShutdown {
     @Inject(OAUTH_RESOLVED_OPTIONS) private readonly shared: ResolvedModuleOptions,
     @Inject(OAuthLoginService) private readonly login: OAuthLoginService,
   ) {
+    this.resolved = new ResolvedClients(shared.maxResolvedClients, shared.resolvedClientTtl * 1000);
     for (const [name, config] of loadClientConfigs(shared.settings, options?.clients ?? {})) {
       this.clients.set(name, this.create(config));
     }
@@ -68,6 +71,44 @@ export class OAuthRegistry implements OnApplicationShutdown {
       );
     }
     return client as C;
+  }
+
+  /**
+   * The client `name`: a registered one, else one built from `resolveClient` (cached,
+   * LRU-bounded, for `resolvedClientTtl`; concurrent first calls share one resolution).
+   * @throws OAuthUsageError `unknown_client` when neither knows the name; OAuthConfigError
+   * when the resolver's answer is not a valid configuration.
+   */
+  async resolve<C extends OAuthClient = OAuthClient>(name: string): Promise<C> {
+    const registered = this.clients.get(name);
+    if (registered) return registered as C;
+    const resolver = this.shared.resolveClient;
+    if (!resolver) {
+      throw new OAuthUsageError('unknown_client', `No OAuth client named "${safeText(name, 64)}" is registered, and no resolveClient is configured.`);
+    }
+    return (await this.resolved.get(name, async () => {
+      let config: OAuthClientConfig | undefined;
+      try {
+        config = await resolver(name);
+      } catch (cause) {
+        throw new OAuthConfigError(`resolveClient failed for the OAuth client "${safeText(name, 64)}".`, { client: name, field: 'resolveClient', cause });
+      }
+      if (config === undefined || config === null) {
+        throw new OAuthUsageError('unknown_client', `No OAuth client named "${safeText(name, 64)}".`);
+      }
+      return this.create(resolveClientConfig(name, config, this.shared.settings));
+    })) as C;
+  }
+
+  /**
+   * @internal The client a guarded request names: registered, else resolved when a
+   * `resolveClient` is configured (404 `unknown_client` for a name it does not know);
+   * without one an unknown name is a misconfiguration (500 `invalid_config`).
+   */
+  forRequest(name: string): OAuthClient | Promise<OAuthClient> {
+    const registered = this.clients.get(name);
+    if (registered) return registered;
+    return this.shared.resolveClient ? this.resolve(name) : this.get(name);
   }
 
   /** Whether a client of that name is registered. */
@@ -95,7 +136,7 @@ export class OAuthRegistry implements OnApplicationShutdown {
 
   /** Removes a client; `false` when there was none. */
   unregister(name: string): boolean {
-    return this.clients.delete(name);
+    return this.clients.delete(name) || this.resolved.delete(name);
   }
 
   /** A subscriber threw: logged; the call, other subscribers and the process go on. */

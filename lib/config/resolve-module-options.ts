@@ -19,6 +19,10 @@ export interface ResolvedModuleOptions {
   stateSecrets: readonly string[];
   stateTtl: number;
   refreshCoordinator?: OAuthRefreshCoordinator;
+  resolveClient?: OAuthModuleOptions['resolveClient'];
+  maxResolvedClients: number;
+  /** Seconds. */
+  resolvedClientTtl: number;
   fetchToken?: OAuthModuleOptions['fetchToken'];
   updateToken?: OAuthModuleOptions['updateToken'];
 }
@@ -44,7 +48,13 @@ export function resolveModuleOptions(
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) fail('timeout', 'timeout must be a positive number of milliseconds.');
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== 'function') fail('fetch', 'fetch must be a function (no global fetch is available).');
-  for (const hook of ['fetchToken', 'updateToken'] as const) {
+  const maxResolvedClients = options.maxResolvedClients ?? DEFAULTS.maxResolvedClients;
+  if (!Number.isInteger(maxResolvedClients) || maxResolvedClients < 1) fail('maxResolvedClients', 'maxResolvedClients must be a whole number of at least 1.');
+  const resolvedClientTtl = options.resolvedClientTtl ?? DEFAULTS.resolvedClientTtl;
+  if (typeof resolvedClientTtl !== 'number' || !Number.isFinite(resolvedClientTtl) || resolvedClientTtl <= 0) {
+    fail('resolvedClientTtl', 'resolvedClientTtl must be a positive number of seconds.');
+  }
+  for (const hook of ['fetchToken', 'updateToken', 'resolveClient'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function') fail(hook, `${hook} must be a function.`);
   }
 
@@ -76,6 +86,9 @@ export function resolveModuleOptions(
     stateSecrets,
     stateTtl,
     ...(coordinator === undefined ? {} : { refreshCoordinator: coordinator }),
+    ...(options.resolveClient ? { resolveClient: options.resolveClient } : {}),
+    maxResolvedClients,
+    resolvedClientTtl,
     ...(options.fetchToken ? { fetchToken: options.fetchToken } : {}),
     ...(options.updateToken ? { updateToken: options.updateToken } : {}),
   };

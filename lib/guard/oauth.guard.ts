@@ -2,6 +2,7 @@ import { HttpException, Inject, Injectable, Logger, mixin, type CanActivate, typ
 import type { ProtocolClient } from '../clients/protocol-client.js';
 import { OAuthError } from '../errors/oauth.error.js';
 import { OAuthException } from '../errors/oauth.exception.js';
+import { safeText } from '../errors/safe-text.js';
 import type { OAuthResult } from '../interfaces/oauth-token.interface.js';
 import { setResponseHeader, type PlatformRequest, type PlatformResponse } from '../login/http-platform.js';
 import { OAuthLoginService } from '../login/oauth-login.service.js';
@@ -25,6 +26,21 @@ interface OAuthRequest extends PlatformRequest {
 }
 
 /**
+ * A client name, or a function of the request that returns one (`/auth/:provider`
+ * routes, one client per tenant with `resolveClient`).
+ */
+export type OAuthClientSelector = string | ((req: OAuthSelectorRequest) => string);
+
+/** What a selector may read of the request, on Express and Fastify alike. */
+export interface OAuthSelectorRequest {
+  /** Route parameters (`/t/:tenant/login`). */
+  params: Record<string, string | undefined>;
+  query: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
+  [other: string]: unknown;
+}
+
+/**
  * What `OAuthGuard()` returns, and what a subclass extends:
  * `class MyGuard extends OAuthGuard('github') { protected override toResult(r) { … } }`.
  * A request without callback parameters is redirected to the provider; a callback
@@ -38,8 +54,8 @@ export abstract class OAuthGuardBase implements CanActivate {
     protected readonly login: OAuthLoginService,
   ) {}
 
-  /** The client this guard logs in with (set by `OAuthGuard(name)`). */
-  protected declare readonly clientName: string;
+  /** The client this guard logs in with, or how to pick it per request (set by `OAuthGuard(name)`). */
+  protected declare readonly clientName: OAuthClientSelector;
   /** The options given to `OAuthGuard(name, options)`. */
   protected declare readonly options: Readonly<OAuthGuardOptions>;
 
@@ -47,8 +63,11 @@ export abstract class OAuthGuardBase implements CanActivate {
     const http = context.switchToHttp();
     const req = http.getRequest<OAuthRequest>();
     const res = http.getResponse<PlatformResponse>();
+    let name = typeof this.clientName === 'string' ? this.clientName : '(per request)';
     try {
-      const client: ProtocolClient = this.registry.get(this.clientName);
+      if (typeof this.clientName !== 'string') name = String(this.clientName(req as unknown as OAuthSelectorRequest));
+      const found = this.registry.forRequest(name);
+      const client: ProtocolClient = found instanceof Promise ? await found : found;
       if (this.login.isCallback(client, req)) {
         req.oauth = await this.toResult(await this.login.complete(client, req, res));
         return true;
@@ -59,7 +78,7 @@ export abstract class OAuthGuardBase implements CanActivate {
       throw OAuthRedirectException.create(url);
     } catch (err) {
       if (err instanceof HttpException) throw err;
-      throw this.handleError(err);
+      throw this.handleError(err, name);
     }
   }
 
@@ -69,26 +88,37 @@ export abstract class OAuthGuardBase implements CanActivate {
   }
 
   /** Maps a failure to the exception answered; override to change the answer. */
-  protected handleError(err: unknown): HttpException {
+  protected handleError(err: unknown, client = String(this.clientName)): HttpException {
+    const who = safeText(client, 64);
     if (err instanceof OAuthError) {
       // Messages are written to carry no token, code, secret or verifier.
-      this.logger.warn(`OAuth client "${this.clientName}": ${err.code}: ${err.message}`);
+      this.logger.warn(`OAuth client "${who}": ${err.code}: ${err.message}`);
       return new OAuthException(err);
     }
-    this.logger.error(`OAuth client "${this.clientName}": unexpected failure: ${err instanceof Error ? err.name : typeof err}`);
+    this.logger.error(`OAuth client "${who}": unexpected failure: ${err instanceof Error ? err.name : typeof err}`);
     return new OAuthException(new OAuthError('server_error', 'The login failed unexpectedly.', { cause: err }));
   }
 }
 
-const cache = new Map<string, Type<OAuthGuardBase>>();
+const byName = new Map<string, Type<OAuthGuardBase>>();
+const bySelector = new WeakMap<object, Map<string, Type<OAuthGuardBase>>>();
 
 /**
- * A guard class for login and callback routes of the client `name`, usable with
- * `@UseGuards`. Memoized per name and options (compared by value). The client is
- * looked up when a request arrives: an unknown name is a 500 `invalid_config`.
+ * A guard class for login and callback routes of the client `name` (or of the name
+ * `name(req)` returns), usable with `@UseGuards`. Memoized per name (or function)
+ * and options compared by value. The client is looked up when a request arrives:
+ * an unknown name is a 500 `invalid_config`, or 404 `unknown_client` when
+ * `resolveClient` is configured and does not know it.
  */
-export function OAuthGuard(name: string, options: OAuthGuardOptions = {}): Type<OAuthGuardBase> {
-  const key = `${name}\u0000${stableJson(options)}`;
+export function OAuthGuard(name: OAuthClientSelector, options: OAuthGuardOptions = {}): Type<OAuthGuardBase> {
+  const optionsKey = stableJson(options);
+  let cache = byName;
+  let key = `${String(name)}\u0000${optionsKey}`;
+  if (typeof name === 'function') {
+    cache = bySelector.get(name) ?? new Map();
+    bySelector.set(name, cache);
+    key = optionsKey;
+  }
   let guard = cache.get(key);
   if (!guard) {
     guard = createOAuthGuard(name, Object.freeze({ ...options }));
@@ -97,7 +127,7 @@ export function OAuthGuard(name: string, options: OAuthGuardOptions = {}): Type<
   return guard;
 }
 
-function createOAuthGuard(name: string, options: Readonly<OAuthGuardOptions>): Type<OAuthGuardBase> {
+function createOAuthGuard(name: OAuthClientSelector, options: Readonly<OAuthGuardOptions>): Type<OAuthGuardBase> {
   @Injectable()
   class MixinOAuthGuard extends OAuthGuardBase {
     protected override readonly clientName = name;

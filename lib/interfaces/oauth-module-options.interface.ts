@@ -32,6 +32,16 @@ export interface OAuthModuleOptions {
    * `useSecret()` at bootstrap. Default: none (each instance refreshes on its own).
    */
   refreshCoordinator?: OAuthRefreshCoordinator;
+  /**
+   * Asked for a client name that is not registered (one client per tenant, say):
+   * its answer is validated like settings and cached; `undefined` means no such
+   * client (404 `unknown_client`).
+   */
+  resolveClient?: (name: string) => OAuthClientConfig | undefined | Promise<OAuthClientConfig | undefined>;
+  /** Resolved clients kept at most, least recently used out first; default 1000. Registered clients never count. */
+  maxResolvedClients?: number;
+  /** Seconds a resolved client is kept before it is resolved again; default 3600. */
+  resolvedClientTtl?: number;
 }
 
 /** What `useClass` / `useExisting` of `forRootAsync` implement. */

@@ -28,6 +28,8 @@ const options: ResolvedModuleOptions = {
   stateStore: 'cookie',
   stateSecrets: ['k'.repeat(32)],
   stateTtl: 600,
+  maxResolvedClients: 1000,
+  resolvedClientTtl: 3600,
 };
 // The real backend provider on the cookie store; with a store named in the options
 // it never looks at the module graph, so no ModuleRef is needed.

@@ -15,6 +15,8 @@ function options(stateStore: ResolvedModuleOptions['stateStore']): ResolvedModul
     stateStore,
     stateSecrets: ['s'.repeat(32)],
     stateTtl: 600,
+    maxResolvedClients: 1000,
+    resolvedClientTtl: 3600,
   };
 }
 
