@@ -8,6 +8,7 @@ const root = resolve(import.meta.dirname, '../..');
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   exports: Record<string, { types: string; default: string }>;
   type: string;
 };
@@ -32,6 +33,10 @@ describe('the published package', () => {
       }
     }
     for (const pkg of used) expect(declared, `lib/ imports ${pkg}`).toContain(pkg);
+    // Optional peers are never imported: loading the package must not need them.
+    const optional = Object.entries(manifest.peerDependenciesMeta ?? {}).filter(([, m]) => m.optional).map(([name]) => name);
+    expect(optional.sort()).toEqual(['@fastify/secure-session', '@fastify/session', '@nestjs/cache-manager', 'cache-manager', 'express-session', 'redis']);
+    for (const pkg of optional) expect(used, `lib/ imports the optional peer ${pkg}`).not.toContain(pkg);
     expect(manifest.type).toBe('module');
     expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(['jose']);
   });
