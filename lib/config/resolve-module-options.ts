@@ -3,6 +3,7 @@ import type { Logger } from '@nestjs/common';
 import { DEFAULTS } from '../oauth.constants.js';
 import { OAuthConfigError } from '../errors/oauth.error.js';
 import type { HttpSettings } from '../http/provider-http.js';
+import { defaultFetch } from '../http/undici-transport.js';
 import type { OAuthModuleOptions, OAuthStateStoreOption } from '../interfaces/oauth-module-options.interface.js';
 import { OAuthStateStore } from '../state/oauth-state.store.js';
 import type { ConfigReader } from './load-client-configs.js';
@@ -40,7 +41,7 @@ export function resolveModuleOptions(
   if (typeof stateTtl !== 'number' || !Number.isFinite(stateTtl) || stateTtl <= 0) fail('stateTtl', 'stateTtl must be a positive number of seconds.');
   const timeout = options.timeout ?? DEFAULTS.timeout;
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) fail('timeout', 'timeout must be a positive number of milliseconds.');
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const fetchImpl = options.fetch ?? defaultFetch();
   if (typeof fetchImpl !== 'function') fail('fetch', 'fetch must be a function (no global fetch is available).');
   for (const hook of ['fetchToken', 'updateToken'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function') fail(hook, `${hook} must be a function.`);

@@ -2,10 +2,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJsonObject, providerRequest, type HttpSettings } from '../../../lib/http/provider-http.js';
+import { undiciFetch } from '../../../lib/http/undici-transport.js';
 
 let server: Server;
 let origin: string;
-const http: HttpSettings = { fetch: globalThis.fetch, timeout: 300 };
+// Both transports keep the same guarantees: undici (no fetch option) and an injected fetch.
+const TRANSPORTS: Array<[string, HttpSettings]> = [
+  ['undici', { fetch: undiciFetch, timeout: 300 }],
+  ['injected fetch', { fetch: (input, init) => globalThis.fetch(input, init), timeout: 300 }],
+];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -53,7 +58,7 @@ afterAll(async () => {
 
 const req = (what = 'token endpoint') => ({ maxBytes: 1024 * 1024, what });
 
-describe('providerRequest', () => {
+describe.each(TRANSPORTS)('providerRequest through %s', (_, http) => {
   it('reads a small body', async () => {
     const res = await providerRequest(`${origin}/ok`, req(), http);
     expect(parseJsonObject(res, 'x')).toEqual({ a: 1 });
