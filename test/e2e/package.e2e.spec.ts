@@ -33,7 +33,8 @@ describe('the published package', () => {
     }
     for (const pkg of used) expect(declared, `lib/ imports ${pkg}`).toContain(pkg);
     expect(manifest.type).toBe('module');
-    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(['jose']);
+    // Each with its reason in the README: JOSE, OAuth 1.0a signing, the HTTP transport.
+    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(['jose', 'oauth-1.0a', 'undici']);
   });
 
   it('packs, and loads with import and with require() from scratch consumers', { timeout: 120_000 }, () => {
