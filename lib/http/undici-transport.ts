@@ -173,8 +173,8 @@ class CappedExchange extends Exchange<ProviderResponse> {
     this.status = statusCode;
     try {
       this.headers = toHeaders(rawHeaders);
-    } catch (err) {
-      this.fail(transportError(err, false, this.what, this.timeout));
+    } catch {
+      this.fail(new OAuthResponseError('invalid_response', `The ${this.what} answered a header that is not valid HTTP.`, { status: statusCode }));
       return false;
     }
     const declared = Number(this.headers.get('content-length') ?? Number.NaN);
