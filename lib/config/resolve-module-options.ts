@@ -3,6 +3,7 @@ import type { Logger } from '@nestjs/common';
 import { DEFAULTS } from '../oauth.constants.js';
 import { OAuthConfigError } from '../errors/oauth.error.js';
 import type { HttpSettings } from '../http/provider-http.js';
+import { defaultFetch } from '../http/undici-transport.js';
 import type { OAuthModuleOptions, OAuthStateStoreOption } from '../interfaces/oauth-module-options.interface.js';
 import { OAuthRefreshCoordinator } from '../refresh/oauth-refresh-coordinator.js';
 import { OAuthStateStore } from '../state/oauth-state.store.js';
@@ -46,7 +47,7 @@ export function resolveModuleOptions(
   if (typeof stateTtl !== 'number' || !Number.isFinite(stateTtl) || stateTtl <= 0) fail('stateTtl', 'stateTtl must be a positive number of seconds.');
   const timeout = options.timeout ?? DEFAULTS.timeout;
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) fail('timeout', 'timeout must be a positive number of milliseconds.');
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const fetchImpl = options.fetch ?? defaultFetch();
   if (typeof fetchImpl !== 'function') fail('fetch', 'fetch must be a function (no global fetch is available).');
   const maxResolvedClients = options.maxResolvedClients ?? DEFAULTS.maxResolvedClients;
   if (!Number.isInteger(maxResolvedClients) || maxResolvedClients < 1) fail('maxResolvedClients', 'maxResolvedClients must be a whole number of at least 1.');

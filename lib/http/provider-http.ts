@@ -1,9 +1,11 @@
 import { USER_AGENT } from '../oauth.constants.js';
 import { OAuthResponseError, OAuthTransportError } from '../errors/oauth.error.js';
 import { transportError } from './transport-error.js';
+import { responseTooLarge, undiciProviderRequest, usesUndici } from './undici-transport.js';
 
 /** How one provider request is made: every option already resolved. */
 export interface HttpSettings {
+  /** The `fetch` module option; `undiciFetch` (no option given) sends through undici instead. */
   fetch: typeof fetch;
   timeout: number;
   userAgent?: string;
@@ -29,13 +31,14 @@ export interface ProviderRequest {
  * One request to a provider: redirects are not followed (a 3xx from a token or
  * discovery endpoint is a misconfiguration or an attack, never something to chase
  * with credentials attached), the whole exchange including the body is bounded by
- * `timeout`, and the body is read up to `maxBytes`.
+ * `timeout`, and the body is read up to `maxBytes`. Through undici unless a `fetch`
+ * was given.
  */
-export async function providerRequest(
-  url: string,
-  req: ProviderRequest,
-  http: HttpSettings,
-): Promise<ProviderResponse> {
+export function providerRequest(url: string, req: ProviderRequest, http: HttpSettings): Promise<ProviderResponse> {
+  return usesUndici(http) ? undiciProviderRequest(url, req, http) : fetchProviderRequest(url, req, http);
+}
+
+async function fetchProviderRequest(url: string, req: ProviderRequest, http: HttpSettings): Promise<ProviderResponse> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), http.timeout);
   try {
@@ -69,7 +72,7 @@ export async function readCapped(res: Response, maxBytes: number, what: string):
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel().catch(() => undefined);
-    throw tooLarge(what, maxBytes, res.status);
+    throw responseTooLarge(what, maxBytes, res.status);
   }
   if (!res.body) return '';
   const reader = res.body.getReader();
@@ -81,19 +84,11 @@ export async function readCapped(res: Response, maxBytes: number, what: string):
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel().catch(() => undefined);
-      throw tooLarge(what, maxBytes, res.status);
+      throw responseTooLarge(what, maxBytes, res.status);
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks, total).toString('utf8');
-}
-
-function tooLarge(what: string, maxBytes: number, status: number): OAuthResponseError {
-  return new OAuthResponseError(
-    'response_too_large',
-    `The ${what} answered more than ${maxBytes} bytes; the body was not read further.`,
-    { status },
-  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import { OAuthTransportError } from '../errors/oauth.error.js';
 
 /**
- * The one mapping of a failed request (fetch or undici threw) to a coded error.
+ * The one mapping of a failed request (fetch threw, or undici reported an error) to a coded error.
  *
  * The original error is never kept as `cause`: fetch quotes an invalid header value
  * in its message, and that value can be a token (a CR/LF in an `access_token` makes
@@ -20,8 +20,12 @@ export function transportError(err: unknown, timedOut: boolean, what: string, ti
   });
 }
 
-/** fetch rejects a request it cannot build with a TypeError that has no network cause. */
+/**
+ * fetch rejects a request it cannot build with a TypeError that has no network
+ * cause; undici with an `InvalidArgumentError` (an invalid header value, method or path).
+ */
 function wasNeverSent(err: unknown): boolean {
+  if (err instanceof Error && (err as { code?: unknown }).code === 'UND_ERR_INVALID_ARG') return true;
   return err instanceof TypeError && !(err.cause instanceof Error) && !/fetch failed/i.test(err.message);
 }
 

@@ -38,7 +38,8 @@ describe('the published package', () => {
     expect(optional.sort()).toEqual(['@fastify/secure-session', '@fastify/session', '@nestjs/cache-manager', 'cache-manager', 'express-session', 'redis']);
     for (const pkg of optional) expect(used, `lib/ imports the optional peer ${pkg}`).not.toContain(pkg);
     expect(manifest.type).toBe('module');
-    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(['jose']);
+    // Each with its reason in the README: JOSE, OAuth 1.0a signing, the HTTP transport.
+    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(['jose', 'oauth-1.0a', 'undici']);
   });
 
   it('packs, and loads with import and with require() from scratch consumers', { timeout: 120_000 }, () => {

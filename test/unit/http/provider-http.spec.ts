@@ -2,13 +2,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJsonObject, providerRequest, type HttpSettings } from '../../../lib/http/provider-http.js';
+import { undiciFetch } from '../../../lib/http/undici-transport.js';
 
 let server: Server;
 let origin: string;
-// Generous for requests that must succeed (the machine may be busy); short only
-// where the timeout itself is under test.
-const http: HttpSettings = { fetch: globalThis.fetch, timeout: 10_000 };
-const short: HttpSettings = { fetch: globalThis.fetch, timeout: 300 };
+// Both transports keep the same guarantees: undici (no fetch option) and an injected fetch.
+// Generous for requests that must succeed (the machine may be busy); short only where
+// the timeout itself is under test.
+const TRANSPORTS: Array<[string, HttpSettings]> = [
+  ['undici', { fetch: undiciFetch, timeout: 10_000 }],
+  ['injected fetch', { fetch: (input, init) => globalThis.fetch(input, init), timeout: 10_000 }],
+];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -56,7 +60,7 @@ afterAll(async () => {
 
 const req = (what = 'token endpoint') => ({ maxBytes: 1024 * 1024, what });
 
-describe('providerRequest', () => {
+describe.each(TRANSPORTS)('providerRequest through %s', (_, http) => {
   it('reads a small body', async () => {
     const res = await providerRequest(`${origin}/ok`, req(), http);
     expect(parseJsonObject(res, 'x')).toEqual({ a: 1 });
@@ -64,6 +68,7 @@ describe('providerRequest', () => {
 
   it('times out a hung request and a body that never ends', async () => {
     const started = Date.now();
+    const short = { ...http, timeout: 300 };
     await expect(providerRequest(`${origin}/hang`, req(), short)).rejects.toMatchObject({
       code: 'timeout',
       message: 'The token endpoint did not answer within 300 ms.',
