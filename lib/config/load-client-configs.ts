@@ -212,15 +212,7 @@ function coerce(value: unknown, type: string, name: string, field: string, key: 
     case 'dpop':
       if (value === 'true') return true;
       if (value === 'false') return false;
-      if (/^\s*\{/.test(value)) {
-        try {
-          return JSON.parse(value);
-        } catch {
-          const { offset } = jsonErrorOffset(value);
-          throw new OAuthConfigError(`OAuth client "${name}": ${key} is not valid JSON (at character ${offset + 1}).`, { client: name, field });
-        }
-      }
-      return value;
+      return /^\s*\{/.test(value) ? jsonSetting(value, name, field, key) : value;
     case 'boolean':
     case 'pkce':
       if (value === 'true') return true;
@@ -230,16 +222,18 @@ function coerce(value: unknown, type: string, name: string, field: string, key: 
     case 'strings':
     case 'key':
     case 'scope':
-      if (/^\s*[[{]/.test(value)) {
-        try {
-          return JSON.parse(value);
-        } catch {
-          const { offset } = jsonErrorOffset(value);
-          throw new OAuthConfigError(`OAuth client "${name}": ${key} is not valid JSON (at character ${offset + 1}).`, { client: name, field });
-        }
-      }
-      return value;
+      return /^\s*[[{]/.test(value) ? jsonSetting(value, name, field, key) : value;
     default:
       return value;
+  }
+}
+
+/** A JSON value from the environment; a broken one says where, never quoting the text (it may be a secret). */
+function jsonSetting(value: string, name: string, field: string, key: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    const { offset } = jsonErrorOffset(value);
+    throw new OAuthConfigError(`OAuth client "${name}": ${key} is not valid JSON (at character ${offset + 1}).`, { client: name, field });
   }
 }

@@ -13,12 +13,13 @@ import { runHook } from '../run-hook.js';
 import { appendQuery, buildAuthorizationRequest, type OAuth2AuthorizationRequest, type PendingOAuth2Login } from './authorization-request.js';
 import { authorizationCode, callbackState } from './authorization-response.js';
 import { ClientCredentialsTokens } from './client-credentials.js';
-import { createDpopSigner, DPOP_SCHEME, sendWithDpop, type DpopSigner } from './dpop.js';
+import { createDpopSigner, type DpopSigner } from './dpop.js';
 import { EndpointResolver, type OAuth2Endpoints } from './endpoints.js';
 import { pushAuthorizationRequest, pushedAuthorizationEndpoint, pushedAuthorizationUrl } from './pushed-authorization.js';
 import { IdTokenVerifier } from './id-token.verifier.js';
 import { buildLogoutUrl } from './logout-url.js';
 import { TokenEndpointCaller } from './token-endpoint.js';
+import { TokenPresenter } from './token-presenter.js';
 import { checkRevocation, parseIntrospection, tokenManagementBody, type TokenTypeHint } from './token-management.js';
 import { assertSameSubject, TokenRefresher } from './token-refresher.js';
 import { fetchUserinfo } from './userinfo.js';
@@ -35,6 +36,7 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
   private readonly refresher: TokenRefresher;
   private readonly clientCredentials: ClientCredentialsTokens;
   private readonly dpop?: DpopSigner;
+  private readonly presenter: TokenPresenter;
   /** `jti`s of accepted logout tokens (OpenID Back-Channel Logout 1.0 section 2.6 step 8). */
   private readonly logoutTokenIds = new ConsumedStates(DEFAULTS.maxLogoutTokenIds);
 
@@ -46,6 +48,7 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
     this.idTokens = new IdTokenVerifier(ctx.config, this.endpointResolver, http);
     this.dpop = createDpopSigner(ctx.config.dpop, { client: ctx.config.name, warn: (m) => ctx.logger.warn(m) });
     this.tokenEndpoint = new TokenEndpointCaller(ctx.config, http, this.dpop);
+    this.presenter = new TokenPresenter(ctx.config.tokenPlacement, this.dpop);
     const announce = (event: TokenUpdateEvent) => this.announce(event);
     this.refresher = new TokenRefresher({
       name: ctx.config.name,
@@ -186,7 +189,7 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
       hooks: this.settings.hooks,
       userinfo: () => {
         if (!userinfoUrl) throw missingEndpoint(this.name, 'userinfo endpoint', 'userinfoUrl');
-        return fetchUserinfo(userinfoUrl, token, this.http, this.dpopFor(token));
+        return fetchUserinfo(userinfoUrl, token, this.http, this.presenter.signerFor(token));
       },
       request: (method, url, o) => this.request(method, url, { ...o, token }),
     };
@@ -332,12 +335,6 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
     return !this.settings.authorizeUrl && !this.settings.serverMetadataUrl;
   }
 
-  /** The signer for a DPoP-bound token; `undefined` for a bearer token. */
-  private dpopFor(token: OAuth2Token): DpopSigner | undefined {
-    return this.dpop && typeof token.token_type === 'string' && token.token_type.toLowerCase() === 'dpop' ? this.dpop : undefined;
-  }
-
-  /** A DPoP-bound token travels with a proof per request, and one nonce challenge is answered (RFC 9449 sections 7 and 9). */
   protected override transmit(
     token: OAuth2Token,
     method: string,
@@ -345,35 +342,10 @@ export class OAuth2Client extends BaseOAuthClient<OAuth2Token> {
     send: (extra: Record<string, string>) => Promise<Response>,
     replayable: boolean,
   ): Promise<Response> {
-    const signer = this.dpopFor(token);
-    if (!signer) return send({});
-    return sendWithDpop(signer, { htm: method, htu: url, accessToken: token.access_token }, (proof) => send({ dpop: proof }), {
-      what: `API at ${url.origin}`,
-      retry: replayable,
-    });
+    return this.presenter.transmit(token, method, url, send, replayable);
   }
 
   protected authorizeRequest(token: OAuth2Token, _method: string, url: URL, headers: Record<string, string>, form: URLSearchParams | undefined): void {
-    if (this.dpopFor(token)) {
-      // RFC 9449 section 7.1: the DPoP scheme, in the header only.
-      headers.authorization = `${DPOP_SCHEME} ${token.access_token}`;
-      return;
-    }
-    switch (this.settings.tokenPlacement) {
-      case 'uri':
-        // RFC 6750 section 2.3, only when configured: the query leaks to logs and Referer.
-        url.searchParams.set('access_token', token.access_token);
-        return;
-      case 'body':
-        // RFC 6750 section 2.2 applies to form bodies only; other calls use the header.
-        if (form) {
-          form.set('access_token', token.access_token);
-          return;
-        }
-        break;
-      default:
-        break;
-    }
-    headers.authorization = `Bearer ${token.access_token}`;
+    this.presenter.attach(token, url, headers, form);
   }
 }
