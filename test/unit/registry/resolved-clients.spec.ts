@@ -181,4 +181,19 @@ describe('ResolvedClients', () => {
     expect(builds.get('a')).toBe(2);
   });
 
+  it('delete during a resolution keeps its (stale) answer out of the cache, and a later request resolves afresh', async () => {
+    // An app drops a tenant's client after changing its configuration while a request
+    // is still resolving the old one: that answer must not be cached for a whole TTL.
+    const cache = new ResolvedClients<Client>(10, 60_000);
+    const stale = deferred<Client>();
+    const inFlight = cache.get('a', () => stale.promise);
+    cache.delete('a');
+    const fresh = cache.get('a', async () => ({ name: 'a', build: 2 }));
+    stale.resolve({ name: 'a', build: 1 });
+    // The request already waiting gets the answer it asked for.
+    expect((await inFlight).build).toBe(1);
+    expect((await fresh).build).toBe(2);
+    expect((await cache.get('a', async () => ({ name: 'a', build: 3 }))).build).toBe(2);
+    expect(cache.size).toBe(1);
+  });
 });
