@@ -347,6 +347,21 @@ describe.each(PLATFORMS)('clients resolved per request on %s', (platform) => {
     expect(tokenClientIds(op)).toEqual([second.clientId]);
   });
 
+  it('registry.unregister drops a resolved client at once, so a changed row applies to the next login', async () => {
+    const a = await app();
+    const first = await addTenant('acme', a.origin);
+    expectLoggedIn(await loginThroughApp(new Browser(), `${a.origin}/t/acme/login`), 'acme', first.clientId);
+    const second = await addTenant('acme', a.origin);
+    expect((await startAppLogin(new Browser(), `${a.origin}/t/acme/login`)).authorizationUrl.searchParams.get('client_id')).toBe(first.clientId);
+
+    expect(registry.unregister('tenant-acme')).toBe(true);
+    expect(registry.unregister('tenant-acme')).toBe(false);
+    op.resetRequests();
+    expectLoggedIn(await loginThroughApp(new Browser(), `${a.origin}/t/acme/login`), 'acme', second.clientId);
+    expect(tokenClientIds(op)).toEqual([second.clientId]);
+    expect(tenants.count('acme')).toBe(2);
+  });
+
   it('registry.resolve gives API calls the same resolved client; an unknown name rejects with unknown_client', async () => {
     const a = await app();
     const acme = await addTenant('acme', a.origin);
