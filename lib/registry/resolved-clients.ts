@@ -1,5 +1,3 @@
-import { KeyedSingleFlight } from '../http/keyed-single-flight.js';
-
 interface Entry<C> {
   client: C;
   expiresAt: number;
@@ -13,7 +11,7 @@ interface Entry<C> {
  */
 export class ResolvedClients<C> {
   private readonly entries = new Map<string, Entry<C>>();
-  private readonly flight = new KeyedSingleFlight<string, C>();
+  private readonly inFlight = new Map<string, Promise<C>>();
 
   constructor(
     private readonly max: number,
@@ -34,18 +32,35 @@ export class ResolvedClients<C> {
       return Promise.resolve(entry.client);
     }
     if (entry) this.entries.delete(name);
-    return this.flight.run(name, async () => {
-      const client = await build();
-      this.entries.set(name, { client, expiresAt: Date.now() + this.ttlMs });
-      while (this.entries.size > this.max) {
-        const oldest = this.entries.keys().next().value as string;
-        this.entries.delete(oldest);
-      }
-      return client;
-    });
+    let pending = this.inFlight.get(name);
+    if (!pending) {
+      const run: Promise<C> = build().then(
+        (client) => {
+          // A `delete` while this resolution ran detached it: its answer may predate
+          // the change that caused the delete, so it is not cached.
+          if (this.inFlight.get(name) !== run) return client;
+          this.inFlight.delete(name);
+          this.entries.set(name, { client, expiresAt: Date.now() + this.ttlMs });
+          while (this.entries.size > this.max) {
+            const oldest = this.entries.keys().next().value as string;
+            this.entries.delete(oldest);
+          }
+          return client;
+        },
+        (err: unknown) => {
+          if (this.inFlight.get(name) === run) this.inFlight.delete(name);
+          throw err;
+        },
+      );
+      pending = run;
+      this.inFlight.set(name, run);
+    }
+    return pending;
   }
 
+  /** Drops the cached client and detaches a resolution under way (its answer is not kept). */
   delete(name: string): boolean {
-    return this.entries.delete(name);
+    const pending = this.inFlight.delete(name);
+    return this.entries.delete(name) || pending;
   }
 }
