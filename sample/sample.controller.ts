@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import {
   OAuth2Client,
+  OAuthConfigError,
   OAuthError,
   OAuthGuard,
   OAuthLogoutGuard,
@@ -171,7 +172,9 @@ export class SampleController {
       await client.revokeToken(token.access_token, 'access_token');
       revoked.push(`access token ${maskToken(token.access_token)}`);
     } catch (err) {
-      this.activity.record('revokeToken', session.provider, `revocation failed: ${describeError(err)}`);
+      // GitHub, for one, has no RFC 7009 endpoint: its tokens live until the user revokes the app.
+      const text = err instanceof OAuthConfigError ? 'the provider has no revocation endpoint; the token stays valid until it expires' : `revocation failed: ${describeError(err)}`;
+      this.activity.record('revokeToken', session.provider, text);
       return;
     }
     // The proof: the same call that worked a moment ago, with the revoked token.
