@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { launch, type Browser, type Page } from 'puppeteer-core';
 
 /** Debian's package `chromium`; test/support/global-setup.ts makes sure it is there. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -22,7 +22,7 @@ export interface Chromium {
 /** Starts Chromium with a profile of its own under the OS temp dir. */
 export async function launchChromium(): Promise<Chromium> {
   const profile = await mkdtemp(join(tmpdir(), 'chromium-profile-'));
-  const browser = await puppeteer.launch({
+  const browser = await launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
