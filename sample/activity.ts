@@ -5,7 +5,7 @@ import { maskToken } from './mask.js';
 import { SampleSessions } from './session.js';
 
 /** What the home page lists: the library's events, and what the sample did about them. */
-export type ActivityKind = 'tokenUpdate$' | 'logout$' | 'revokeToken' | 'refreshToken';
+export type ActivityKind = 'tokenUpdate$' | 'logout$' | 'revokeToken' | 'refreshToken' | 'logoutUrl';
 
 export interface ActivityEntry {
   at: Date;

@@ -114,7 +114,7 @@ export class SampleController {
     if (!session || !isOAuth2Token(session.token)) return undefined;
     const client = this.registry.get(session.provider);
     if (!(client instanceof OAuth2Client)) return undefined;
-    await this.revoke(client, session);
+    await this.revoke(client, session.provider, session.token);
     if (session.token.id_token === undefined) return undefined;
     const state = randomBytes(16).toString('base64url');
     try {
@@ -128,7 +128,7 @@ export class SampleController {
     } catch (err) {
       // A provider without end_session_endpoint (Google): the sample's own logout is all there is.
       if (!(err instanceof OAuthError && err.code === 'logout_not_supported')) {
-        this.activity.record('revokeToken', session.provider, `no logout at the provider: ${describeError(err)}`);
+        this.activity.record('logoutUrl', session.provider, `no logout at the provider: ${describeError(err)}`);
       }
       return undefined;
     }
@@ -160,8 +160,7 @@ export class SampleController {
   @UseGuards(OAuthLogoutGuard('local'))
   backchannel(): void {}
 
-  private async revoke(client: OAuth2Client, session: SampleSession): Promise<void> {
-    const token = session.token as OAuth2Token;
+  private async revoke(client: OAuth2Client, provider: string, token: OAuth2Token): Promise<void> {
     const revoked: string[] = [];
     try {
       // The refresh token first: revoking it also ends the grant its access tokens came from.
@@ -174,13 +173,13 @@ export class SampleController {
     } catch (err) {
       // GitHub, for one, has no RFC 7009 endpoint: its tokens live until the user revokes the app.
       const text = err instanceof OAuthConfigError ? 'the provider has no revocation endpoint; the token stays valid until it expires' : `revocation failed: ${describeError(err)}`;
-      this.activity.record('revokeToken', session.provider, text);
+      this.activity.record('revokeToken', provider, text);
       return;
     }
     // The proof: the same call that worked a moment ago, with the revoked token.
     const check = await callApi(client, { token: { access_token: token.access_token, token_type: token.token_type } });
     const outcome = check.status !== undefined ? `the API now answers ${check.status}` : `the API call failed: ${check.error ?? ''}`;
-    this.activity.record('revokeToken', session.provider, `${revoked.join(' and ')} revoked at the provider; ${outcome}`);
+    this.activity.record('revokeToken', provider, `${revoked.join(' and ')} revoked at the provider; ${outcome}`);
   }
 
   /** The app's origin as this browser calls it, among the names the provider accepts. */

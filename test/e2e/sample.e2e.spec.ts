@@ -240,6 +240,24 @@ describe.each(PLATFORMS)('the sample on %s, in Chromium, with no configuration (
     await page.close();
   });
 
+  it('a logout at the provider that the sample did not start ends the sample session too (back-channel logout$, by sid)', { timeout: 60_000 }, async () => {
+    const page = await (await chromium.browser.createBrowserContext()).newPage();
+    await logIn(page, 'bob');
+    const { sid } = await claims(page);
+    expect(sid).toMatch(/\S/);
+    // As another app at the same provider, or the provider's own "sign out", would.
+    const discovery = (await (await realFetch(`${issuer}/.well-known/openid-configuration`)).json()) as { end_session_endpoint: string };
+    await page.goto(discovery.end_session_endpoint);
+    await clickAndWait(page, '#sign-out');
+    expect(await page.content()).toContain('You are signed out of the embedded provider.');
+    await page.goto(`${sample.url}/`);
+    expect(await page.$('#logout')).toBeNull();
+    const logouts = await eventTexts(page, 'logout$');
+    expect(logouts[0]).toContain(`local: back-channel logout from ${issuer}: sub bob, sid ${sid}; 1 sample session(s) ended`);
+    await screenshot(page, `${platform}-ended-by-provider`);
+    await page.browserContext().close();
+  });
+
   it('a user who denies at the provider gets a page with access_denied and a way back, and no session', { timeout: 60_000 }, async () => {
     const page = await (await chromium.browser.createBrowserContext()).newPage();
     await page.goto(`${sample.url}/`);
