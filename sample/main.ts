@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { createSampleApp } from './app.js';
+import { createSampleApp, samplePlatform } from './app.js';
 import type { EmbeddedProvider } from './embedded-provider.js';
 import { EMBEDDED_PROVIDER } from './embedded-provider.module.js';
 
@@ -11,7 +11,7 @@ try {
   app.enableShutdownHooks();
   const port = Number(app.get(ConfigService).get('PORT') ?? 3000);
   await app.listen(port, '127.0.0.1');
-  console.log(`nestjs-oauth-client sample on http://localhost:${port}`);
+  console.log(`nestjs-oauth-client sample on http://localhost:${port} (${samplePlatform()})`);
   const provider = app.get<EmbeddedProvider | null>(EMBEDDED_PROVIDER);
   if (provider) {
     console.log(`embedded OpenID provider on ${provider.issuer} (its "development-only" warnings are expected: it is a local stand-in)`);

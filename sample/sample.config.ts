@@ -1,66 +1,55 @@
 import { randomBytes } from 'node:crypto';
 import type { ConfigService } from '@nestjs/config';
-import type { OAuthClientConfig, OAuthModuleOptions } from '../lib/index.js';
+import { providers, type OAuthClientConfig, type OAuthModuleOptions } from '../lib/index.js';
 import type { EmbeddedProvider } from './embedded-provider.js';
+import type { SampleSessions } from './session.js';
 
 /**
- * Providers the sample knows besides its embedded one. Each is registered only when
- * its client id is configured (`OAUTH_GITHUB_CLIENT_ID`, `OAUTH_GOOGLE_CLIENT_ID`);
- * the library itself fills `clientId` / `clientSecret` from those flat keys.
- * `overwrite`: these are defaults, so settings win (`OAUTH_GITHUB_SCOPE=…`).
+ * Providers the sample knows besides its embedded one, as the library's presets.
+ * Each is registered only when its client id is configured (`OAUTH_GITHUB_CLIENT_ID`,
+ * `OAUTH_GOOGLE_CLIENT_ID`, `OAUTH_TWITTER_CLIENT_ID`); the library fills
+ * `clientId` / `clientSecret` from those flat keys, and any other flat key
+ * (`OAUTH_GITHUB_SCOPE=…`) wins over the preset's default.
  */
-export const REAL_PROVIDERS: Record<'github' | 'google', { label: string; config: OAuthClientConfig }> = {
-  github: {
-    label: 'GitHub',
-    config: {
-      authorizeUrl: 'https://github.com/login/oauth/authorize',
-      accessTokenUrl: 'https://github.com/login/oauth/access_token',
-      apiBaseUrl: 'https://api.github.com/',
-      scope: 'read:user user:email',
-      overwrite: true,
-    },
-  },
-  google: {
-    label: 'Google',
-    config: {
-      serverMetadataUrl: 'https://accounts.google.com/.well-known/openid-configuration',
-      scope: 'openid email profile',
-      overwrite: true,
-    },
-  },
+export const PRESET_PROVIDERS: Record<'github' | 'google' | 'twitter', { label: string; config: () => OAuthClientConfig }> = {
+  github: { label: 'GitHub', config: () => providers.github() },
+  google: { label: 'Google', config: () => providers.google() },
+  twitter: { label: 'X (Twitter, OAuth 1.0a)', config: () => providers.twitter() },
 };
 
 /** Link text of each provider on the home page. */
 export function providerLabel(name: string): string {
   if (name === 'local') return 'the embedded OpenID provider';
-  return name in REAL_PROVIDERS ? REAL_PROVIDERS[name as keyof typeof REAL_PROVIDERS].label : name;
+  return name in PRESET_PROVIDERS ? PRESET_PROVIDERS[name as keyof typeof PRESET_PROVIDERS].label : name;
 }
 
 /**
  * The module options: the embedded provider's client `local` (when it runs) and the
- * real providers that have a client id. No `redirectUri`: each login comes back to
- * the route it started from, on whatever host name the browser used.
+ * presets that have a client id. No `redirectUri`: each login comes back to the
+ * route it started from, on whatever host name the browser used.
  */
-export function sampleOAuthOptions(config: ConfigService, embedded: EmbeddedProvider | null): OAuthModuleOptions {
+export function sampleOAuthOptions(config: ConfigService, embedded: EmbeddedProvider | null, sessions: SampleSessions): OAuthModuleOptions {
   const clients: Record<string, OAuthClientConfig> = {};
   if (embedded) {
     clients.local = {
       clientId: embedded.clientId,
       clientSecret: embedded.clientSecret,
       serverMetadataUrl: `${embedded.issuer}/.well-known/openid-configuration`,
+      // `client.get('greeting')` calls the provider's protected API under this base.
+      apiBaseUrl: embedded.apiBaseUrl,
       scope: 'openid email profile',
-      // Ask the provider to show its sign-in page every time, so after logging out
-      // one can log in again as someone else.
-      authorizeParams: { prompt: 'login' },
     };
   }
-  for (const [name, provider] of Object.entries(REAL_PROVIDERS)) {
-    if (config.get<string>(`OAUTH_${name.toUpperCase()}_CLIENT_ID`)) clients[name] = provider.config;
+  for (const [name, provider] of Object.entries(PRESET_PROVIDERS)) {
+    if (config.get<string>(`OAUTH_${name.toUpperCase()}_CLIENT_ID`)) clients[name] = provider.config();
   }
-  // The login-state cookie key: OAUTH_STATE_SECRET when set (the library reads it),
-  // else a random key for this run, which is all a local sample needs.
   return {
     clients,
+    // Authlib's fetch_token: API calls given `{ req }` use the token of that
+    // request's session, so a handler never passes tokens around.
+    fetchToken: async (name, req) => sessions.tokenFor(name, req),
+    // The login-state cookie key: OAUTH_STATE_SECRET when set (the library reads it),
+    // else a random key for this run, which is all a local sample needs.
     ...(config.get<string>('OAUTH_STATE_SECRET') ? {} : { stateSecret: randomBytes(32).toString('base64url') }),
   };
 }

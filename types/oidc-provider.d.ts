@@ -71,6 +71,21 @@ declare module 'oidc-provider' {
     find(id: string): Promise<unknown>;
   }
 
+  /** An access token the provider issued (`provider.AccessToken.find(value)`). */
+  export interface AccessTokenEntity {
+    accountId: string;
+    clientId: string;
+    scope?: string;
+    /** Seconds since the epoch. */
+    exp: number;
+    readonly isExpired: boolean;
+  }
+
+  export interface AccessTokenStatic {
+    /** `undefined` for an unknown, revoked or expired token. */
+    find(value: string): Promise<AccessTokenEntity | undefined>;
+  }
+
   /** The provider's configuration object; see oidc-provider's docs/README.md. */
   export type Configuration = Record<string, unknown>;
 
@@ -79,6 +94,7 @@ declare module 'oidc-provider' {
     readonly issuer: string;
     readonly Grant: GrantStatic;
     readonly Client: ClientStatic;
+    readonly AccessToken: AccessTokenStatic;
     proxy: boolean;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
