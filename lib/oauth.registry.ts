@@ -6,7 +6,7 @@ import { OAuth2Client } from './clients/oauth2/oauth2.client.js';
 import { loadClientConfigs, resolveClientConfig } from './config/load-client-configs.js';
 import type { ResolvedModuleOptions } from './config/resolve-module-options.js';
 import type { ResolvedClientConfig } from './config/resolved-client.js';
-import { OAuthConfigError, OAuthUsageError } from './errors/oauth.error.js';
+import { OAuthConfigError, OAuthError, OAuthUsageError } from './errors/oauth.error.js';
 import { ResolvedClients } from './registry/resolved-clients.js';
 import type { OAuthClientConfig } from './interfaces/oauth-client-config.interface.js';
 import type { OAuthModuleOptions } from './interfaces/oauth-module-options.interface.js';
@@ -91,6 +91,8 @@ export class OAuthRegistry implements OnApplicationShutdown {
       try {
         config = await resolver(name);
       } catch (cause) {
+        // The resolver's own coded error says why (a preset refusing a tenant): kept as it is.
+        if (cause instanceof OAuthError) throw cause;
         throw new OAuthConfigError(`resolveClient failed for the OAuth client "${safeText(name, 64)}".`, { client: name, field: 'resolveClient', cause });
       }
       if (config === undefined || config === null) {

@@ -33,8 +33,8 @@ export type OAuthClientSelector = string | ((req: OAuthSelectorRequest) => strin
 
 /** What a selector may read of the request, on Express and Fastify alike. */
 export interface OAuthSelectorRequest {
-  /** Route parameters (`/t/:tenant/login`). */
-  params: Record<string, string | undefined>;
+  /** Route parameters (`/t/:tenant/login`); a route's own parameters are always there. */
+  params: Record<string, string>;
   query: Record<string, unknown>;
   headers: Record<string, string | string[] | undefined>;
   [other: string]: unknown;
