@@ -4,7 +4,6 @@
  * is read with Authlib's meaning, at the top level or under `client_kwargs` where
  * Authlib reads it; every one without a meaning fails bootstrap naming it and why.
  */
-import 'reflect-metadata';
 import { generateKeyPairSync } from 'node:crypto';
 import { ConfigModule } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
