@@ -163,33 +163,33 @@ describe.each(PLATFORMS)("Authlib's OAuth 2 names at a real resource on %s", (pl
   });
 });
 
+/** The seed's Twitter entry pointed at Authlib's server, plus `more`. */
+const settings = (more: Record<string, unknown>): Record<string, unknown> => ({
+  client_id: oauth1.clients.hmac.clientId,
+  client_secret: oauth1.clients.hmac.clientSecret,
+  request_token_url: `${oauth1.origin}/initiate`,
+  request_token_params: null,
+  access_token_url: `${oauth1.origin}/token`,
+  access_token_params: null,
+  refresh_token_url: null,
+  authorize_url: `${oauth1.origin}/authorize`,
+  api_base_url: `${oauth1.origin}/api/`,
+  client_kwargs: null,
+  ...more,
+});
+
+async function oauth1Login(name: string): Promise<OAuth1Token> {
+  const browser = new Browser();
+  const started = await browser.get(`${t!.origin}/auth/${name}`);
+  expect(started.status, started.text).toBe(302);
+  const authorize = await browser.get(started.location!);
+  expect(authorize.status, authorize.text).toBe(302);
+  const callback = await browser.get(authorize.location!);
+  expect(callback.status, callback.text).toBe(200);
+  return callback.json<{ oauth: { token: OAuth1Token } }>().oauth.token;
+}
+
 describe.each(PLATFORMS)("Authlib's OAuth 1 names against Authlib's server on %s", (platform: Platform) => {
-  /** The seed's Twitter entry pointed at Authlib's server, plus `more`. */
-  const settings = (more: Record<string, unknown>): Record<string, unknown> => ({
-    client_id: oauth1.clients.hmac.clientId,
-    client_secret: oauth1.clients.hmac.clientSecret,
-    request_token_url: `${oauth1.origin}/initiate`,
-    request_token_params: null,
-    access_token_url: `${oauth1.origin}/token`,
-    access_token_params: null,
-    refresh_token_url: null,
-    authorize_url: `${oauth1.origin}/authorize`,
-    api_base_url: `${oauth1.origin}/api/`,
-    client_kwargs: null,
-    ...more,
-  });
-
-  async function oauth1Login(name: string): Promise<OAuth1Token> {
-    const browser = new Browser();
-    const login = await browser.get(`${t!.origin}/auth/${name}`);
-    expect(login.status, login.text).toBe(302);
-    const authorize = await browser.get(login.location!);
-    expect(authorize.status, authorize.text).toBe(302);
-    const callback = await browser.get(authorize.location!);
-    expect(callback.status, callback.text).toBe(200);
-    return callback.json<{ oauth: { token: OAuth1Token } }>().oauth.token;
-  }
-
   it('realm goes first in every Authorization header, unsigned, and Authlib accepts the requests; request_token_params in the requests form reach the request token endpoint, signed', async () => {
     await startWithSettings(platform, {
       twitter: settings({ realm: 'Photos', signature_type: 'HEADER', request_token_params: { params: { x_auth_access_type: 'read' } } }),
