@@ -158,7 +158,7 @@ describe.each(PLATFORMS)("the seed's usage without the guard on %s", (platform: 
     expect(token.oauth_token).toMatch(/^\w{20,}$/);
     expect(token.oauth_token_secret).toMatch(/^\w{20,}$/);
 
-    const twitter = app.app.get(OAuthRegistry).get('twitter');
+    const twitter = app.app.get(OAuthRegistry).get<OAuth1Client>('twitter');
     expect(twitter).toBeInstanceOf(OAuth1Client);
     const me = await twitter.get('me', { token });
     expect(me.status).toBe(200);
@@ -225,7 +225,7 @@ describe.each(PLATFORMS)("the seed's usage without the guard on %s", (platform: 
     });
     try {
       const expired = { ...token, expires_at: Math.floor(Date.now() / 1000) - 5 };
-      const api = await registry.get('google').get('me', { token: expired });
+      const api = await registry.get<OAuth2Client>('google').get('me', { token: expired });
       expect(api.status).toBe(200);
       const answer = (await api.json()) as ResourceAnswer;
       expect(rows).toHaveLength(1);
