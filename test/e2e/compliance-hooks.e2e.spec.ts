@@ -581,5 +581,23 @@ describe.each(PLATFORMS)('compliance hooks on %s', (platform: Platform) => {
       // Discovery may be read; nothing reached the authorization endpoint.
       expect(hostile.count(HOSTILE_PATHS.authorize, mark)).toBe(0);
     });
+
+    it('a hook that returns nothing (plain JavaScript, or a cast) fails with hook_failed naming it, at login and in an API call', async () => {
+      await start(platform, ['silent']);
+      // What a hook written in JavaScript does when it changes its argument and forgets to return it.
+      const forgetful = ((req: ProviderRequest) => void req.headers.set('x-forgotten', '1')) as unknown as (req: ProviderRequest) => ProviderRequest;
+      const silent = register('silent', { ...hostile.client, apiBaseUrl: hostile.origin, hooks: { accessTokenRequest: forgetful, protectedRequest: forgetful } });
+      const mark = hostile.mark();
+      const walk = await walkLogin(new Browser(), `${t!.origin}/auth/silent`, hostile);
+      expect(expectFailure(walk.callback!, 502, 'hook_failed').message).toBe(
+        'The accessTokenRequest hook of OAuth client "silent" returned nothing; a hook returns what it was given, changed.',
+      );
+      expect(hostile.count(HOSTILE_PATHS.token, mark)).toBe(0);
+      await expect(silent.get(HOSTILE_PATHS.userinfo, { token: { access_token: 'x', token_type: 'bearer' } })).rejects.toMatchObject({
+        name: 'OAuthHookError',
+        code: 'hook_failed',
+        message: 'The protectedRequest hook of OAuth client "silent" returned nothing; a hook returns what it was given, changed.',
+      });
+    });
   });
 });
