@@ -8,18 +8,21 @@
  * require signed request objects; endpoints behind an API gateway that wants a key;
  * an API that wants an extra header; a GitHub-style profile that needs mapping to
  * OpenID claim names, served by a resource server that checks the provider's
- * token). The hostile provider only where no real provider misbehaves that way: a
- * templated issuer in discovery (Entra's `{tenantid}`), a token answer without
- * `token_type` (Slack), nested under `data`, or form-encoded with `expires`
- * (StackOverflow), and a refresh answer nested under `data`.
+ * token), and Authlib's OAuth 1.0a server, which verifies that the signature covers
+ * what `protectedRequest` added. The hostile provider only where no real provider
+ * misbehaves that way: a templated issuer in discovery (Entra's `{tenantid}`), a
+ * token answer without `token_type` (Slack), nested under `data`, or form-encoded
+ * with `expires` (StackOverflow), and a refresh answer nested under `data`.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  OAuth1Client,
   OAuthProviderError,
   OAuthRegistry,
+  type OAuth1Token,
   type OAuth2Client,
   type OAuth2Token,
   type OAuthClientConfig,
@@ -31,6 +34,7 @@ import {
 } from '../../lib/index.js';
 import { Browser, type BrowserResponse } from '../support/browser.js';
 import { HOSTILE_PATHS, startHostileProvider, walkLogin, type HostileProvider } from '../support/hostile-provider.js';
+import { startOAuth1Server, type OAuth1Server } from '../support/oauth1-server.js';
 import { PLATFORMS, startTestApp, type Platform, type TestApp, type TestRoute } from '../support/nest-app.js';
 import {
   ALICE,
@@ -61,6 +65,7 @@ const nowS = () => Math.floor(Date.now() / 1000);
 let op: OidcProviderHarness;
 let rs: ResourceServer;
 let hostile: HostileProvider;
+let oauth1: OAuth1Server;
 let gateway: Server;
 let gatewayOrigin: string;
 const gatewayLog: GatewayRequest[] = [];
@@ -105,12 +110,14 @@ beforeAll(async () => {
   await op.addClient({ client_id: rsId, client_secret: rsSecret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [] });
   rs = await startResourceServer({ introspectionUrl: `${op.issuer}${PROVIDER_PATHS.introspection}`, clientId: rsId, clientSecret: rsSecret });
   hostile = await startHostileProvider({ sub: 'hostile-user' });
+  oauth1 = await startOAuth1Server();
 });
 afterAll(async () => {
   gateway?.closeAllConnections();
   await new Promise<void>((resolve) => (gateway ? gateway.close(() => resolve()) : resolve()));
   await rs?.close();
   await hostile?.close();
+  await oauth1?.close();
   await op?.close();
 });
 afterEach(async () => {
@@ -484,6 +491,42 @@ describe.each(PLATFORMS)('compliance hooks on %s', (platform: Platform) => {
       });
       // The hook ran before the token was added.
       expect(seen).toEqual([{ method: 'GET', url: `${rs.origin}/helix/users?login=alice`, authorization: null }]);
+    });
+  });
+
+  describe('protectedRequest on OAuth 1', () => {
+    it("runs before the request is signed: Authlib's server verifies a signature that covers the query and form fields the hook added", async () => {
+      await start(platform, ['x']);
+      const x = t!.app.get(OAuthRegistry).register('x', {
+        ...oauth1.clients.hmac,
+        requestTokenUrl: `${oauth1.origin}/initiate`,
+        authorizeUrl: `${oauth1.origin}/authorize`,
+        accessTokenUrl: `${oauth1.origin}/token`,
+        apiBaseUrl: `${oauth1.origin}/api/`,
+        hooks: {
+          protectedRequest: (req) => {
+            const url = new URL(req.url);
+            url.searchParams.append('include_entities', 'true');
+            req.url = url.toString();
+            if (req.body instanceof URLSearchParams) req.body.append('via', 'hook + signature');
+            return req;
+          },
+        },
+      }) as OAuth1Client;
+      const browser = new Browser();
+      const login = await browser.get(`${t!.origin}/auth/x`);
+      const back = await browser.get(login.location!);
+      const res = await browser.get(back.location!);
+      expect(res.status, res.text).toBe(200);
+      const token = res.json<{ oauth: { token: OAuth1Token } }>().oauth.token;
+
+      const post = await x.post('me', { token, query: { q: 'a' }, form: { status: 'hi' } });
+      expect(post.status).toBe(200);
+      expect(await post.json()).toMatchObject({
+        user_id: 'alice',
+        query: { q: ['a'], include_entities: ['true'] },
+        form: { status: ['hi'], via: ['hook + signature'] },
+      });
     });
   });
 
