@@ -418,6 +418,31 @@ describe.each(PLATFORMS)('compliance hooks on %s', (platform: Platform) => {
     });
   });
 
+  describe('accessTokenResponse and the error mapping', () => {
+    it("a refusal in the provider's own shape is invalid_response (502) without the hook; mapped to an OAuth error by the hook, it is judged as one (401 and its code)", async () => {
+      hostile.scenario = {
+        token: { respond: { status: 400, body: JSON.stringify({ errors: [{ code: 'bad_verification_code', message: 'The code is incorrect or expired.' }] }) } },
+      };
+      const base: OAuthClientConfig = { ...hostile.client, scope: 'read' };
+      await start(platform, ['plain', 'mapped']);
+      register('plain', base);
+      register('mapped', {
+        ...base,
+        hooks: {
+          accessTokenResponse: (res) => {
+            const first = (res.body as { errors?: Array<{ code?: string; message?: string }> }).errors?.[0];
+            if (first?.code !== 'bad_verification_code') return res;
+            return { ...res, body: { error: 'invalid_grant', error_description: first.message } };
+          },
+        },
+      });
+      const without = await walkLogin(new Browser(), `${t!.origin}/auth/plain`, hostile);
+      expect(expectFailure(without.callback!, 502, 'invalid_response').message).toBe('The token endpoint answered HTTP 400.');
+      const mapped = await walkLogin(new Browser(), `${t!.origin}/auth/mapped`, hostile);
+      expect(expectFailure(mapped.callback!, 401, 'invalid_grant').message).toBe('The token endpoint refused the request: invalid_grant.');
+    });
+  });
+
   describe('refreshTokenResponse', () => {
     it('a refresh answer nested under "data" is invalid_response without the hook; with it the refresh and the API call that needs it succeed', async () => {
       const base: OAuthClientConfig = { ...hostile.client, scope: 'read', apiBaseUrl: hostile.origin };
