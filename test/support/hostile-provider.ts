@@ -209,6 +209,8 @@ export interface HostileScenario {
   refresh?: {
     /** The ID token issued on refresh (when the grant's scope has openid). */
     idToken?: IdTokenScenario;
+    /** Replace the whole answer of a successful refresh (the new access token is issued all the same). */
+    respond?: RawResponse | ((body: Record<string, unknown>) => RawResponse);
   };
   token?: {
     /** Edit the JSON body of a successful exchange. */
@@ -681,6 +683,13 @@ export async function startHostileProvider(options: HostileProviderOptions = {})
       handedOut.add(jwt);
       record.idToken = jwt;
       body.id_token = jwt;
+    }
+    const respond = scenario.refresh?.respond;
+    if (respond) {
+      const raw = typeof respond === 'function' ? respond(body) : respond;
+      res.writeHead(raw.status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...(raw.headers ?? {}) });
+      res.end(raw.body);
+      return;
     }
     json(res, 200, body);
   };

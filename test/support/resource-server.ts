@@ -7,7 +7,14 @@
  * - `/public/...` answers without looking at credentials.
  * - Every other path is protected: no bearer -> 401; an inactive token -> 401
  *   `invalid_token`; an active one -> 200 with what the introspection said.
+ *   The bearer is read from the Authorization header (RFC 6750 2.1), a form body
+ *   (2.2) or the query (2.3), and the answer says where it was; more than one of
+ *   them is a 400 `invalid_request` (RFC 6750 section 2).
  * - Paths in `hang` never answer; paths in `redirects` answer 302 to their target.
+ * - Headers in `requiredHeaders` must come with every protected request, as an
+ *   API gateway or Twitch's Helix (`Client-Id`) demands; else 400.
+ * - Paths in `views` answer, for an active token, what their function makes of
+ *   the introspection result (e.g. a GitHub-style `/user` profile).
  * Every request is recorded (method, URL with query, headers, body).
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -34,6 +41,8 @@ export interface ResourceAnswer {
   method: string;
   url: string;
   authorization: string | null;
+  /** Where the bearer token was found. */
+  placement: 'header' | 'body' | 'query';
   active: boolean;
   sub?: string;
   client_id?: string;
@@ -47,6 +56,10 @@ export interface ResourceServer {
   readonly hang: Set<string>;
   /** Path (without query) -> absolute URL it redirects to with 302. */
   readonly redirects: Map<string, string>;
+  /** Header name (lower case) -> the value every protected request must carry. */
+  readonly requiredHeaders: Map<string, string>;
+  /** Path (without query) -> the body answered for an active token instead of the introspection summary. */
+  readonly views: Map<string, (who: ResourceAnswer) => unknown>;
   /** How many introspection requests this server made. */
   introspections(): number;
   close(): Promise<void>;
@@ -56,6 +69,8 @@ export async function startResourceServer(opts: ResourceServerOptions): Promise<
   const received: ResourceRequest[] = [];
   const hang = new Set<string>();
   const redirects = new Map<string, string>();
+  const requiredHeaders = new Map<string, string>();
+  const views = new Map<string, (who: ResourceAnswer) => unknown>();
   let introspections = 0;
   const basic = 'Basic ' + Buffer.from(`${encodeURIComponent(opts.clientId)}:${encodeURIComponent(opts.clientSecret)}`).toString('base64');
 
@@ -93,10 +108,27 @@ export async function startResourceServer(opts: ResourceServerOptions): Promise<
         answer(200, { method: req.method, url, authorization });
         return;
       }
-      const bearer = authorization === null ? undefined : /^Bearer ([^\s]+)$/.exec(authorization)?.[1];
+      const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
+      const isForm = /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '');
+      const form = isForm && req.method !== 'GET' ? new URLSearchParams(Buffer.concat(chunks).toString('utf8')) : new URLSearchParams();
+      const found: Array<[ResourceAnswer['placement'], string | undefined]> = [];
+      if (authorization !== null) found.push(['header', /^Bearer ([^\s]+)$/.exec(authorization)?.[1]]);
+      if (form.has('access_token')) found.push(['body', form.get('access_token') ?? undefined]);
+      if (query.has('access_token')) found.push(['query', query.get('access_token') ?? undefined]);
+      if (found.length > 1) {
+        answer(400, { error: 'invalid_request', error_description: 'more than one method of sending the token' });
+        return;
+      }
+      const [placement, bearer] = found[0] ?? ['header', undefined];
       if (!bearer) {
         answer(401, { error: 'invalid_request' }, { 'www-authenticate': 'Bearer realm="rs"' });
         return;
+      }
+      for (const [name, value] of requiredHeaders) {
+        if (req.headers[name] !== value) {
+          answer(400, { error: 'invalid_request', error_description: `the ${name} header is required` });
+          return;
+        }
       }
       introspect(bearer).then(
         (result) => {
@@ -108,12 +140,14 @@ export async function startResourceServer(opts: ResourceServerOptions): Promise<
             method: req.method ?? 'GET',
             url,
             authorization,
+            placement,
             active: true,
             ...(typeof result.sub === 'string' ? { sub: result.sub } : {}),
             ...(typeof result.client_id === 'string' ? { client_id: result.client_id } : {}),
             ...(typeof result.scope === 'string' ? { scope: result.scope } : {}),
           };
-          answer(200, body);
+          const view = views.get(path);
+          answer(200, view ? view(body) : body);
         },
         (err: unknown) => answer(500, { error: 'server_error', message: err instanceof Error ? err.message : String(err) }),
       );
@@ -128,6 +162,8 @@ export async function startResourceServer(opts: ResourceServerOptions): Promise<
     received,
     hang,
     redirects,
+    requiredHeaders,
+    views,
     introspections: () => introspections,
     close: () =>
       new Promise<void>((resolve) => {
