@@ -50,7 +50,7 @@ const CODES: Record<OAuthLibraryErrorCode, true> = {
 
 describe('README', () => {
   const rows = new Map<string, number>();
-  for (const m of section('Errors').matchAll(/^\| `([a-z_]+)` \| (\d{3}) \|/gm)) rows.set(m[1]!, Number(m[2]));
+  for (const m of section('Errors').matchAll(/^\| `([a-z_]+)` \| (?:[a-z ]+ \| )?(\d{3}) \|/gm)) rows.set(m[1]!, Number(m[2]));
 
   it.each(Object.keys(CODES))('the errors table lists %s with the status the guard answers', (code) => {
     expect(rows.get(code)).toBe(statusOfCode(code));
