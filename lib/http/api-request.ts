@@ -1,4 +1,4 @@
-import type { HttpSettings } from './provider-http.js';
+import type { HttpSettings } from './http-settings.js';
 import { transportError } from './transport-error.js';
 import { dispatchable, undiciApiRequest, usesUndici } from './undici-transport.js';
 

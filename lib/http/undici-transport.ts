@@ -3,7 +3,7 @@ import { brotliDecompressSync, constants as zlib, createBrotliDecompress, create
 import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import { OAuthResponseError } from '../errors/oauth.error.js';
 import { USER_AGENT } from '../oauth.constants.js';
-import type { HttpSettings, ProviderRequest, ProviderResponse } from './provider-http.js';
+import type { HttpSettings, ProviderRequest, ProviderResponse } from './http-settings.js';
 import { transportError } from './transport-error.js';
 
 // Why not fetch: one small POST through Node's fetch costs several times the CPU of
