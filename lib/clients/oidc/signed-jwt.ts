@@ -85,8 +85,8 @@ async function verifySignature(
     if (keys.length === 0) {
       reject(
         kid === undefined
-          ? `The provider's JWKS has no key usable for ${alg}.`
-          : `The ${what} names a key id that is not in the provider's JWKS, even after refetching it.`,
+          ? `The provider's JWKS has no usable key for ${alg}.`
+          : `The ${what} names a key id that is not in the provider's JWKS (or only on unusable keys), even after refetching it.`,
       );
     }
   }
@@ -99,8 +99,10 @@ async function verifySignature(
       lastError = err;
       if (err instanceof joseErrors.JWSSignatureVerificationFailed) continue;
       if (err instanceof joseErrors.JOSENotSupported) reject(`The ${what} header uses an unsupported feature (crit or algorithm).`, err);
-      reject(`The ${what} signature cannot be verified.`, err);
+      if (err instanceof joseErrors.JOSEError) reject(`The ${what} signature cannot be verified.`, err);
+      // Anything else is this key's fault (jose refuses an RSA key under 2048 bits
+      // with a TypeError): the next key may still verify the token.
     }
   }
-  return reject(`The ${what} signature is invalid.`, lastError);
+  return reject(`No usable key of the provider verifies the ${what} signature.`, lastError);
 }
