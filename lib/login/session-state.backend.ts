@@ -1,4 +1,5 @@
 import { OAuthConfigError } from '../errors/oauth.error.js';
+import { ConsumedStates } from '../state/consumed-states.js';
 import type { PlatformRequest, PlatformResponse } from './http-platform.js';
 import type { LoginStateBackend, PendingLogin } from './login-state.backend.js';
 
@@ -20,8 +21,15 @@ interface SessionWithAccessors {
 /**
  * Pending logins in `req.session`. With a signed-but-unencrypted cookie session the
  * OAuth 1 temporary secret is readable by the browser; see the README.
+ *
+ * A cookie-backed session (`@fastify/secure-session`, cookie-session) cannot forget:
+ * the browser, or whoever copied its cookie, can send the session as it was before
+ * the callback and find the pending login again. So, as with the cookie store, the
+ * process remembers the states it consumed until they would have expired.
  */
 export class SessionStateBackend implements LoginStateBackend {
+  private readonly consumed = new ConsumedStates();
+
   async save(req: PlatformRequest, _res: PlatformResponse, key: string, data: PendingLogin, ttl: number): Promise<void> {
     const now = Date.now();
     const entries = live(read(req), now);
@@ -36,9 +44,11 @@ export class SessionStateBackend implements LoginStateBackend {
     const now = Date.now();
     const entries = live(read(req), now);
     const entry = Object.prototype.hasOwnProperty.call(entries, key) ? entries[key] : undefined;
+    if (!entry) return undefined;
     delete entries[key];
     write(req, entries);
-    return entry && entry.exp > now ? entry.d : undefined;
+    if (!(entry.exp > now) || !this.consumed.claim(key, entry.exp)) return undefined;
+    return entry.d;
   }
 }
 
