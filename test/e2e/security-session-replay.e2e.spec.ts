@@ -66,3 +66,43 @@ describe.each(PLATFORMS)('session store replays on %s', (platform) => {
     expect(op.count(PROVIDER_PATHS.token)).toBe(1);
   });
 });
+
+/**
+ * Found in the fresh pass: the same lock-out as audit item 1 through a cookie-backed
+ * session. Ten pending logins with a long `next` made the session cookie ~15 KB: a
+ * browser drops a cookie over 4 KB (the whole session with it), and a few such
+ * cookies pass the server's header limit. The module's part of the session is
+ * bounded in bytes, oldest out first.
+ */
+describe.each(PLATFORMS)('session store size on %s', (platform) => {
+  let app: TestApp | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('twelve logins with a 1,024-character next keep a cookie-backed session under 4 KB; the newest completes', async () => {
+    const clientId = `${platform}-session-size-${++seq}`;
+    const clientSecret = 'session-size-secret-0123456789abcdef';
+    app = await startTestApp({
+      platform,
+      session: 'cookie',
+      oauth: { stateStore: 'session' },
+      routes: [{ path: '/auth/op', client: 'op', options: { returnTo: true } }],
+      config: { OAUTH_CLIENTS: { op: { clientId, clientSecret, serverMetadataUrl: op.discoveryUrl, scope: 'openid' } } },
+    });
+    await op.addClient({ client_id: clientId, client_secret: clientSecret, redirect_uris: [`${app.origin}/auth/op`] });
+    const next = `/${'n'.repeat(1023)}`;
+    const browser = new Browser();
+    let last: URL | undefined;
+    for (let i = 0; i < 12; i++) {
+      const { login, authorizationUrl } = await startAppLogin(browser, `${app.origin}/auth/op?next=${next}`);
+      for (const line of login.headers.getSetCookie()) expect(Buffer.byteLength(line), line.slice(0, 60)).toBeLessThan(4096);
+      last = authorizationUrl;
+    }
+    expect((await browser.get(`${app.origin}/health`)).status).toBe(200);
+    const done = await browser.get(await loginForCallbackUrl(browser, last!.toString(), app.origin));
+    expect(done.status, done.text).toBe(200);
+    expect(done.json<{ oauth: { returnTo?: string } }>().oauth.returnTo).toBe(next);
+  });
+});
