@@ -17,8 +17,9 @@ const logs = new LogCapture();
 const seen: OAuthError[] = [];
 
 /** A forged Nest log line, as a provider would slip it into a string. */
-const FORGED = '\n[Nest] 4242  - 01/01/2030, 00:00:00     LOG [OAuthGuard] user admin logged in\r\n\u2028\u0085';
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const FORGED = '\n[Nest] 4242  - 01/01/2030, 00:00:00     LOG [OAuthGuard] user admin logged in\r\n\u2028\u0085\u202eevil\u2066';
+/** Control characters, line separators, and bidi controls (which reorder what a reader sees). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 @Injectable()
 class RecordingGuard extends OAuthGuard('op') {
