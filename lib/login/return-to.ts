@@ -25,5 +25,5 @@ export function safeReturnTo(value: string | undefined): string | undefined {
   // A lone surrogate has no UTF-8 form and so no percent-encoding (with /u, a
   // surrogate range matches only unpaired halves).
   if (/[\ud800-\udfff]/u.test(value)) return undefined;
-  return value.replace(/[^\u0000-\u007f]+/gu, (run) => encodeURIComponent(run));
+  return value.replace(/[\u0080-\u{10ffff}]+/gu, (run) => encodeURIComponent(run));
 }

@@ -47,6 +47,34 @@ function expectMismatchingState(res: Response | BrowserResponse, text: string): 
   expect(JSON.parse(text)).toMatchObject({ statusCode: 401, error: 'mismatching_state' });
 }
 
+/**
+ * The attacker's own login, up to the provider's answer: the cookies the app set
+ * in the attacker's browser and the callback URL it will send the victim to.
+ */
+async function attackerLogin(origin: string, headers: Record<string, string> = {}) {
+  const attacker = new Browser();
+  const login = await attacker.get(`${origin}/auth/op`, headers);
+  expect(login.status, login.text).toBe(302);
+  const authorize = await attacker.get(login.location!);
+  expect(authorize.status).toBe(302);
+  const callback = new URL(authorize.location!);
+  callback.protocol = 'http:';
+  const planted = ourSetCookies(login).map((line) => {
+    const pair = line.split(';')[0]!;
+    // A sibling subdomain (or a man in the middle on http) can set any bare name,
+    // never a __Host- one.
+    return pair.replace(/^__Host-/, '');
+  });
+  return { callback: callback.toString(), planted };
+}
+
+/** The victim's request to the attacker's callback URL, with the planted cookies first. */
+async function victimFollows(victim: Browser, url: string, planted: string[], headers: Record<string, string> = {}) {
+  const own = Object.entries(victim.cookies(url)).map(([k, v]) => `${k}=${v}`);
+  const res = await fetch(url, { headers: { ...headers, cookie: [...planted, ...own].join('; ') }, redirect: 'manual' });
+  return { res, text: await res.text() };
+}
+
 describe.each(PLATFORMS)('cookies on %s', (platform) => {
   let app: TestApp | undefined;
   afterEach(async () => {
@@ -169,34 +197,6 @@ describe.each(PLATFORMS)('cookies on %s', (platform) => {
   });
 
   describe('a planted pending login', () => {
-    /**
-     * The attacker's own login, up to the provider's answer: the cookies the app set
-     * in the attacker's browser and the callback URL it will send the victim to.
-     */
-    async function attackerLogin(origin: string, headers: Record<string, string> = {}) {
-      const attacker = new Browser();
-      const login = await attacker.get(`${origin}/auth/op`, headers);
-      expect(login.status, login.text).toBe(302);
-      const authorize = await attacker.get(login.location!);
-      expect(authorize.status).toBe(302);
-      const callback = new URL(authorize.location!);
-      callback.protocol = 'http:';
-      const planted = ourSetCookies(login).map((line) => {
-        const pair = line.split(';')[0]!;
-        // A sibling subdomain (or a man in the middle on http) can set any bare name,
-        // never a __Host- one.
-        return pair.replace(/^__Host-/, '');
-      });
-      return { callback: callback.toString(), planted };
-    }
-
-    /** The victim's request to the attacker's callback URL, with the planted cookies first. */
-    async function victimFollows(victim: Browser, url: string, planted: string[], headers: Record<string, string> = {}) {
-      const own = Object.entries(victim.cookies(url)).map(([k, v]) => `${k}=${v}`);
-      const res = await fetch(url, { headers: { ...headers, cookie: [...planted, ...own].join('; ') }, redirect: 'manual' });
-      return { res, text: await res.text() };
-    }
-
     it.each([
       ['cookie', {}],
       ['memory', { stateStore: 'memory' as const }],

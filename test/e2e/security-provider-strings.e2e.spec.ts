@@ -19,6 +19,7 @@ const seen: OAuthError[] = [];
 /** A forged Nest log line, as a provider would slip it into a string. */
 const FORGED = '\n[Nest] 4242  - 01/01/2030, 00:00:00     LOG [OAuthGuard] user admin logged in\r\n\u2028\u0085\u202eevil\u2066';
 /** Control characters, line separators, and bidi controls (which reorder what a reader sees). */
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 @Injectable()
