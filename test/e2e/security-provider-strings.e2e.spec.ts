@@ -133,3 +133,41 @@ describe.each(PLATFORMS)('provider strings on %s', (platform) => {
     expectCleanText(err.message, err.description!);
   });
 });
+
+/**
+ * Found in the fresh pass: with `OAuthGuard((req) => name)` and no `resolveClient`,
+ * an unknown name taken from the URL went unescaped into the 500 message and the
+ * log line (a `%0A` forged a log line), and the message listed every configured
+ * client to whoever asked.
+ */
+@Controller()
+class PerRequestController {
+  @Get('t/:provider/login')
+  @UseGuards(OAuthGuard((req) => String(req.params.provider)))
+  login(): unknown {
+    return { ok: true };
+  }
+}
+
+@Module({ controllers: [PerRequestController] })
+class PerRequestModule {}
+
+describe.each(PLATFORMS)('a client name taken from the request on %s', (platform) => {
+  let app: TestApp | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('an unknown one is a 500 whose message and log line are escaped and name no configured client', async () => {
+    logs.lines.length = 0;
+    app = await startTestApp({ platform, oauth: { clients: { 'internal-admin-sso': op.client } }, imports: [PerRequestModule], logger: logs });
+    const res = await new Browser().get(`${app.origin}/t/${encodeURIComponent(`x${FORGED}`)}/login`);
+    expect(res.status, res.text).toBe(500);
+    const body = res.json<{ error: string; message: string }>();
+    expect(body.error).toBe('invalid_config');
+    expect(res.text).not.toContain('internal-admin-sso');
+    expectCleanText(body.message);
+    expect(logs.lines.length).toBeGreaterThan(0);
+  });
+});
