@@ -41,7 +41,7 @@ export type { RequestOptions } from './clients/request-options.js';
 export type { ServerMetadata } from './clients/oidc/server-metadata.js';
 export { OAuthStateStore } from './state/oauth-state.store.js';
 export { MemoryStateStore } from './state/memory-state.store.js';
-export { CacheStateStore, type CacheLike } from './state/cache-state.store.js';
+export { CacheStateStore, type CacheLike, type CacheStateStoreOptions } from './state/cache-state.store.js';
 export type {
   OAuthClientConfig,
   OAuth1SignatureMethod,

@@ -47,8 +47,6 @@ export const DEFAULTS = {
   /** Clients built by `resolveClient` kept at most, and for how long (seconds). */
   maxResolvedClients: 1000,
   resolvedClientTtl: 3600,
-  /** Pending-login cookies kept per browser; the oldest go first. */
-  maxStateCookies: 6,
   /** A back-channel logout request body above this many bytes is refused (400). */
   maxLogoutBodyBytes: 16 * 1024,
   /** Logout token ids remembered per client until their token expires; the oldest go first past this. */

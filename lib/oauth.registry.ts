@@ -66,7 +66,7 @@ export class OAuthRegistry implements OnApplicationShutdown {
     if (!client) {
       const known = [...this.clients.keys()];
       throw new OAuthConfigError(
-        `No OAuth client named "${name}"; configured: ${known.length ? known.join(', ') : 'none'} (see OAUTH_CLIENTS).`,
+        `No OAuth client named "${safeText(name, 64)}"; configured: ${known.length ? known.join(', ') : 'none'} (see OAUTH_CLIENTS).`,
         { client: name },
       );
     }
@@ -110,7 +110,10 @@ export class OAuthRegistry implements OnApplicationShutdown {
   forRequest(name: string): OAuthClient | Promise<OAuthClient> {
     const registered = this.clients.get(name);
     if (registered) return registered;
-    return this.shared.resolveClient ? this.resolve(name) : this.get(name);
+    if (this.shared.resolveClient) return this.resolve(name);
+    // The name may come from the request (`OAuthGuard((req) => …)`): escaped, and
+    // the configured clients are not listed to whoever asks.
+    throw new OAuthConfigError(`No OAuth client named "${safeText(name, 64)}" (see OAUTH_CLIENTS).`, { client: name });
   }
 
   /** Whether a client of that name is registered. */

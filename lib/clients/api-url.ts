@@ -4,7 +4,8 @@ import { OAuthUsageError } from '../errors/oauth.error.js';
  * Resolves an API path the way the contract promises, so a token never travels to
  * another host by accident: a path without a leading `/` goes under `apiBaseUrl`
  * as a directory, a leading `/` from its origin, and anything that could change
- * the host (`//host`, `scheme:` without `//`, `..` above the root) is refused.
+ * the host or climb unseen (`//host`, `scheme:` without `//`, a backslash, a
+ * control character, a leading `?` or `#`, `..` above the root) is refused.
  */
 export function resolveApiUrl(input: string, apiBaseUrl: string | undefined): URL {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(input)) {
@@ -21,6 +22,13 @@ export function resolveApiUrl(input: string, apiBaseUrl: string | undefined): UR
   if (input.startsWith('//') || input.startsWith('/\\') || input.startsWith('\\')) {
     throw invalid('is protocol-relative and could leave the API host');
   }
+  // The URL parser reads a backslash as "/" and silently drops tabs and newlines:
+  // "..\x" or ".<LF>./" would turn into ".." after our check and climb unseen.
+  if (input.includes('\\')) throw invalid('holds a backslash, which URL parsers read as "/"');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(input)) throw invalid('holds a control character');
+  // "?x=//evil" or "#/.." is not a path: resolved as one it would graft its text onto the base path.
+  if (input.startsWith('?') || input.startsWith('#')) throw invalid('starts with "?" or "#"; give a path (a query goes in opts.query)');
   if (!apiBaseUrl) throw invalid('is relative, and this client has no apiBaseUrl');
   const base = parsedBase(apiBaseUrl);
   const [pathPart, ...rest] = input.split(/(?=[?#])/);
@@ -30,6 +38,11 @@ export function resolveApiUrl(input: string, apiBaseUrl: string | undefined): UR
   for (const raw of path.split('/')) {
     const seg = decodeSafe(raw);
     if (seg === '' || seg === '.') continue;
+    // "..%2F..%2Fadmin" is one segment here, but a server that decodes before
+    // routing sees "../../admin": a dot segment behind an encoded separator.
+    if (seg !== '..' && /[\\/]/.test(seg) && seg.split(/[\\/]/).some((part) => part === '.' || part === '..')) {
+      throw invalid('hides ".." behind an encoded separator');
+    }
     if (seg === '..') {
       if (segments.length === 0) throw invalid('climbs above the root with ".."');
       segments.pop();

@@ -1,15 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { BINDING_COOKIE, DEFAULTS } from '../oauth.constants.js';
 import { OAuthStateStoreError } from '../errors/oauth.error.js';
-import {
-  appendSetCookie,
-  isSecureRequest,
-  requestCookies,
-  serializeCookie,
-  type PlatformRequest,
-  type PlatformResponse,
-} from './http-platform.js';
-import type { LoginStateBackend, PendingLogin, SaveOptions } from './login-state.backend.js';
+import { appendSetCookie, requestCookies, serializeCookie, type PlatformRequest, type PlatformResponse } from './http-platform.js';
+import { loginCookieName, loginCookieOptions, readLoginCookie } from './login-cookies.js';
+import type { LoginStateBackend, PendingLogin, SaveOptions, TakeOptions } from './login-state.backend.js';
 import type { OAuthStateStore } from '../state/oauth-state.store.js';
 
 /**
@@ -27,25 +21,29 @@ export class BoundStoreBackend implements LoginStateBackend {
   ) {}
 
   async save(req: PlatformRequest, res: PlatformResponse, key: string, data: PendingLogin, ttl: number, opts: SaveOptions = {}): Promise<void> {
-    let binding = readBinding(req);
+    const crossSite = opts.crossSite === true;
+    // On HTTPS the binding is a __Host- cookie, which no sibling subdomain can plant.
+    const name = loginCookieName(BINDING_COOKIE, crossSite || opts.secure === true);
+    let binding = validBinding(requestCookies(req).get(name));
     if (!binding) binding = randomBytes(32).toString('base64url');
     // Re-sent on every login so it outlives the newest pending one.
-    appendSetCookie(
-      res,
-      serializeCookie(
-        BINDING_COOKIE,
-        binding,
-        opts.crossSite ? { maxAge: ttl, secure: true, sameSite: 'None' } : { maxAge: ttl, secure: isSecureRequest(req), sameSite: 'Lax' },
-      ),
-    );
+    appendSetCookie(res, serializeCookie(name, binding, loginCookieOptions(name, ttl, crossSite)));
     await this.guarded(this.store.set(storeKey(binding, key), data, ttl), 'save');
   }
 
-  async take(req: PlatformRequest, _res: PlatformResponse, key: string): Promise<PendingLogin | undefined> {
-    const binding = readBinding(req);
-    if (!binding) return undefined;
-    const data = await this.guarded(this.store.take(storeKey(binding, key)), 'read');
-    return data && typeof data === 'object' ? (data as PendingLogin) : undefined;
+  async take(req: PlatformRequest, _res: PlatformResponse, key: string, opts: TakeOptions = {}): Promise<PendingLogin | undefined> {
+    const cookies = requestCookies(req);
+    const bindings = new Set<string>();
+    const hosted = validBinding(readLoginCookie(req, BINDING_COOKIE, true, cookies)?.value);
+    if (hosted) bindings.add(hosted);
+    // Over plain http a bare binding is all there is (and can be planted; see the README).
+    const bare = opts.secure === true ? undefined : validBinding(cookies.get(BINDING_COOKIE));
+    if (bare) bindings.add(bare);
+    for (const binding of bindings) {
+      const data = await this.guarded(this.store.take(storeKey(binding, key)), 'read');
+      if (data && typeof data === 'object') return data as PendingLogin;
+    }
+    return undefined;
   }
 
   /** A slow or failing store answers 503 rather than holding the request. */
@@ -70,8 +68,7 @@ export class BoundStoreBackend implements LoginStateBackend {
   }
 }
 
-function readBinding(req: PlatformRequest): string | undefined {
-  const value = requestCookies(req).get(BINDING_COOKIE);
+function validBinding(value: string | undefined): string | undefined {
   return value && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
 }
 

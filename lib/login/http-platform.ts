@@ -109,25 +109,34 @@ function collectParams(params: URLSearchParams): Map<string, string[]> {
   return out;
 }
 
-/** Cookies of the request, parsed by hand so no cookie middleware is needed. */
+/**
+ * Cookies of the request, parsed by hand so no cookie middleware is needed. A name
+ * sent twice is left out altogether: the browser sends a cookie planted by a
+ * sibling subdomain (Domain=) or a longer Path first, so "the first one wins" would
+ * let the planter choose; neither copy can be trusted.
+ */
 export function requestCookies(req: PlatformRequest): Map<string, string> {
   const out = new Map<string, string>();
   const header = headerValue(req.headers.cookie);
   if (!header) return out;
+  const repeated = new Set<string>();
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
     const name = part.slice(0, eq).trim();
     let value = part.slice(eq + 1).trim();
     if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    if (!out.has(name)) {
-      try {
-        out.set(name, value.includes('%') ? decodeURIComponent(value) : value);
-      } catch {
-        out.set(name, value);
-      }
+    if (out.has(name)) {
+      repeated.add(name);
+      continue;
+    }
+    try {
+      out.set(name, value.includes('%') ? decodeURIComponent(value) : value);
+    } catch {
+      out.set(name, value);
     }
   }
+  for (const name of repeated) out.delete(name);
   return out;
 }
 

@@ -6,7 +6,7 @@ import { OAuthValidationError } from '../errors/oauth.error.js';
 import type { OAuthResult, OAuthToken } from '../interfaces/oauth-token.interface.js';
 import { OAUTH_RESOLVED_OPTIONS } from '../oauth.constants.js';
 import { callbackParams, givenParams } from './callback-params.js';
-import { requestQuery, sendRedirect, type PlatformRequest, type PlatformResponse } from './http-platform.js';
+import { isSecureRequest, requestQuery, sendRedirect, type PlatformRequest, type PlatformResponse } from './http-platform.js';
 import { resolveRedirectUri } from './redirect-uri.js';
 import { safeReturnTo } from './return-to.js';
 import { OAuthStateBackend } from './state-backend.provider.js';
@@ -44,8 +44,9 @@ export class OAuthLoginService implements HttpLoginPort {
 
   /** Stores the pending login and returns the provider URL to redirect to. */
   async start(client: ProtocolClient, req: PlatformRequest, res: PlatformResponse, opts: LoginOptions = {}): Promise<string> {
+    const redirectUri = resolveRedirectUri(req, opts.redirectUri ?? client.configuredRedirectUri);
     const { url, state, ...stateData } = await client.createAuthorizationUrl({
-      redirectUri: resolveRedirectUri(req, opts.redirectUri ?? client.configuredRedirectUri),
+      redirectUri,
       ...(opts.scope === undefined ? {} : { scope: opts.scope }),
       ...(opts.params === undefined ? {} : { params: opts.params }),
     });
@@ -57,7 +58,11 @@ export class OAuthLoginService implements HttpLoginPort {
     }
     // A form_post callback is a cross-site POST: its state must travel in SameSite=None cookies.
     const crossSite = stateData.response_mode === 'form_post';
-    await this.state.save(req, res, state, pending, this.options.stateTtl, { crossSite });
+    await this.state.save(req, res, state, pending, this.options.stateTtl, {
+      crossSite,
+      secure: isSecureLogin(req, redirectUri),
+      droppable: ['returnTo'],
+    });
     return url;
   }
 
@@ -67,7 +72,8 @@ export class OAuthLoginService implements HttpLoginPort {
     const key = client.callbackKey(params);
     // The key must name a login this browser started for this client: anything else
     // is forged or replayed, and nothing is sent to the provider.
-    const pending = (await this.state.take(req, res, key)) as PendingEnvelope | undefined;
+    const secure = isSecureLogin(req, resolveRedirectUri(req, client.configuredRedirectUri));
+    const pending = (await this.state.take(req, res, key, { secure })) as PendingEnvelope | undefined;
     if (!pending || pending.c !== client.name) {
       throw new OAuthValidationError(
         'mismatching_state',
@@ -89,4 +95,14 @@ export class OAuthLoginService implements HttpLoginPort {
   async authorizeAccessToken(client: ProtocolClient, req: unknown, res: unknown, opts?: CallbackOptions): Promise<OAuthToken> {
     return (await this.complete(client, req as PlatformRequest, res as PlatformResponse, opts)).token;
   }
+}
+
+/**
+ * HTTPS as far as cookies go (contract, State): the request per the platform's
+ * trust-proxy setting, or an `https:` redirect URI, which is where the browser
+ * comes back (behind a TLS proxy the app does not trust, the request looks like
+ * plain http while the browser speaks HTTPS).
+ */
+function isSecureLogin(req: PlatformRequest, redirectUri: string): boolean {
+  return isSecureRequest(req) || /^https:/i.test(redirectUri);
 }

@@ -7,7 +7,7 @@ import { OAuthStateStore } from '../state/oauth-state.store.js';
 import { BoundStoreBackend } from './bound-store.backend.js';
 import { CookieStateBackend } from './cookie-state.backend.js';
 import type { PlatformRequest, PlatformResponse } from './http-platform.js';
-import type { LoginStateBackend, PendingLogin, SaveOptions } from './login-state.backend.js';
+import type { LoginStateBackend, PendingLogin, SaveOptions, TakeOptions } from './login-state.backend.js';
 import { SessionStateBackend } from './session-state.backend.js';
 
 /**
@@ -48,8 +48,8 @@ export class OAuthStateBackend implements LoginStateBackend, OnModuleInit {
     return this.backend.save(req, res, key, data, ttl, opts);
   }
 
-  take(req: PlatformRequest, res: PlatformResponse, key: string): Promise<PendingLogin | undefined> {
-    return this.backend.take(req, res, key);
+  take(req: PlatformRequest, res: PlatformResponse, key: string, opts?: TakeOptions): Promise<PendingLogin | undefined> {
+    return this.backend.take(req, res, key, opts);
   }
 }
 

@@ -1,4 +1,5 @@
 import { OAuthStateStore } from './oauth-state.store.js';
+import { PendingBudget } from './pending-budget.js';
 
 /** A Keyv tier of a cache-manager 7 cache, as far as this store uses it. */
 interface KeyvTier {
@@ -18,6 +19,19 @@ export interface CacheLike {
   stores?: readonly KeyvTier[];
 }
 
+/** Bounds of a `CacheStateStore`, per instance. */
+export interface CacheStateStoreOptions {
+  /**
+   * Pending logins this instance keeps in the cache at once (default 50,000). Each
+   * is one key of a few hundred bytes that lives `stateTtl`; size the cache for
+   * instances × this many (and give Redis a `maxmemory-policy` that never evicts
+   * live keys, such as `volatile-ttl` or `noeviction`).
+   */
+  maxPending?: number;
+  /** A pending login younger than this many seconds is never pushed out (default 120). */
+  protectSeconds?: number;
+}
+
 /**
  * Pending logins in any cache-manager 7 cache (`CACHE_MANAGER` of
  * `@nestjs/cache-manager`, Redis through `@keyv/redis`), for several instances.
@@ -25,14 +39,37 @@ export interface CacheLike {
  * `take` is single-use under races: every instance may read the entry, but only
  * the one whose delete actually removed it from the shared (last) tier gets the
  * data. Redis `DEL` reports that atomically.
+ *
+ * Every anonymous login request writes a key; without a bound, a client could
+ * fill the cache (and with an LRU policy push out logins in progress). Each
+ * instance counts what it wrote: past `maxPending`, its oldest key older than
+ * `protectSeconds` is deleted to make room, and when all are younger the login is
+ * refused (503) rather than anyone's login in progress dropped.
  */
 export class CacheStateStore extends OAuthStateStore {
-  constructor(private readonly cache: CacheLike) {
+  private readonly budget: PendingBudget;
+
+  constructor(
+    private readonly cache: CacheLike,
+    options: CacheStateStoreOptions = {},
+  ) {
     super();
+    this.budget = new PendingBudget(options.maxPending ?? 50_000, (options.protectSeconds ?? 120) * 1000);
   }
 
   override async set(key: string, data: object, ttlSeconds: number): Promise<void> {
     const ttl = Math.max(1, Math.round(ttlSeconds * 1000));
+    const evicted = this.budget.admit(key, ttl);
+    if (evicted !== undefined) await this.remove(evicted);
+    try {
+      await this.write(key, data, ttl);
+    } catch (err) {
+      this.budget.forget(key);
+      throw err;
+    }
+  }
+
+  private async write(key: string, data: object, ttl: number): Promise<void> {
     const stores = this.cache.stores;
     if (!stores || stores.length === 0) {
       await this.cache.set(key, data, ttl);
@@ -43,6 +80,7 @@ export class CacheStateStore extends OAuthStateStore {
   }
 
   override async take(key: string): Promise<object | undefined> {
+    this.budget.forget(key);
     const stores = this.cache.stores;
     if (!stores || stores.length === 0) {
       const data = await this.cache.get<object>(key);
@@ -57,6 +95,17 @@ export class CacheStateStore extends OAuthStateStore {
       const removed = await Promise.all(stores.map((s) => s.delete(key)));
       return removed[removed.length - 1] === true && typeof data === 'object' ? data : undefined;
     });
+  }
+
+  /** Deletes a key that had to make room; a failure leaves it to expire. */
+  private async remove(key: string): Promise<void> {
+    const stores = this.cache.stores;
+    try {
+      if (!stores || stores.length === 0) await this.cache.del(key);
+      else await Promise.all(stores.map((s) => s.delete(key)));
+    } catch {
+      // It expires with its TTL anyway.
+    }
   }
 
   /**

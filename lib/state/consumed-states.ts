@@ -29,6 +29,12 @@ export class ConsumedStates {
     return true;
   }
 
+  /** Whether `key` was claimed and would not have expired yet. */
+  has(key: string): boolean {
+    const exp = this.entries.get(key);
+    return exp !== undefined && exp > Date.now();
+  }
+
   get size(): number {
     return this.entries.size;
   }

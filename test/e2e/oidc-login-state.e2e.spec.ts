@@ -163,7 +163,7 @@ describe.each(PLATFORMS)('OpenID Connect login state on %s', (platform) => {
     const { login, authorizationUrl } = await startAppLogin(browser, `${a.origin}/auth/op`);
     expect(authorizationUrl.searchParams.get('response_mode')).toBe('form_post');
     // The form is a cross-site POST: only a SameSite=None (and so Secure) cookie travels with it.
-    const stateCookies = login.headers.getSetCookie().filter((c) => c.startsWith('oauth_s_'));
+    const stateCookies = login.headers.getSetCookie().filter((c) => c.startsWith('__Host-oauth_s_none='));
     expect(stateCookies).toHaveLength(1);
     expect(stateCookies[0]).toContain('SameSite=None');
     expect(stateCookies[0]).toContain('Secure');

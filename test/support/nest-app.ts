@@ -48,8 +48,12 @@ export interface TestAppOptions {
   oauth?: OAuthModuleOptions | false;
   /** Values `ConfigService` serves (`OAUTH_CLIENTS`, `OAUTH_<NAME>_<FIELD>`, …). */
   config?: Record<string, unknown>;
-  /** Install a session middleware (express-session / @fastify/secure-session). */
-  session?: boolean;
+  /**
+   * Install a session middleware: express-session (server-side) on Express and
+   * @fastify/secure-session (cookie-backed) on Fastify; `'cookie'` asks for a
+   * cookie-backed session on both (test/support/cookie-session.ts on Express).
+   */
+  session?: boolean | 'cookie';
   /** Trust X-Forwarded-* headers. */
   trustProxy?: boolean;
   /** More modules for the app. */
@@ -150,7 +154,10 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
     app = await NestFactory.create(TestAppModule, { logger: false, abortOnError: false });
     const express = app.getHttpAdapter().getInstance() as { set(k: string, v: unknown): void };
     if (opts.trustProxy) express.set('trust proxy', true);
-    if (opts.session) {
+    if (opts.session === 'cookie') {
+      const { cookieSession } = await import('./cookie-session.js');
+      app.use(cookieSession('test-session-secret-0123456789abcdef'));
+    } else if (opts.session) {
       const { default: session } = await import('express-session');
       app.use(session({ secret: 'test-session-secret-0123456789abcdef', resave: false, saveUninitialized: false }));
     }

@@ -49,7 +49,10 @@ export class JwksCache {
 
   /**
    * Candidate keys for a JWS header. With a `kid`, the keys of that id; without one,
-   * every usable key of the right type (the caller tries each).
+   * every key of the right type (the caller tries each). Keys that cannot be
+   * imported (an RSA key without `n`, an EC key without `x`, a value that is not
+   * base64url) are left out, not fatal: RFC 7517 section 5 has a JWK Set user ignore
+   * what it cannot use, and one broken key must not hide the valid one beside it.
    */
   async candidates(alg: string, kid: string | undefined): Promise<VerifyKey[]> {
     let loadedNow = false;
@@ -57,13 +60,18 @@ export class JwksCache {
       await this.load();
       loadedNow = true;
     }
-    let found = this.match(alg, kid);
-    if (found.length === 0 && !loadedNow && Date.now() - this.lastForcedAt >= this.cooldownMs) {
+    let usable = await this.usable(alg, kid);
+    if (usable.length === 0 && !loadedNow && Date.now() - this.lastForcedAt >= this.cooldownMs) {
       this.lastForcedAt = Date.now();
       await this.load();
-      found = this.match(alg, kid);
+      usable = await this.usable(alg, kid);
     }
-    return Promise.all(found.map((k) => this.importKey(k, alg)));
+    return usable;
+  }
+
+  private async usable(alg: string, kid: string | undefined): Promise<VerifyKey[]> {
+    const settled = await Promise.allSettled(this.match(alg, kid).map((k) => this.importKey(k, alg)));
+    return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   }
 
   private match(alg: string, kid: string | undefined): CachedKey[] {

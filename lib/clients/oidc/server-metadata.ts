@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../../oauth.constants.js';
 import { OAuthResponseError } from '../../errors/oauth.error.js';
+import { safeText } from '../../errors/safe-text.js';
 import { expectSuccess, parseJsonObject, providerRequest, type HttpSettings } from '../../http/provider-http.js';
 import { SingleFlight } from '../../http/single-flight.js';
 
@@ -78,9 +79,12 @@ export class ServerMetadataLoader {
       issuer === expected ||
       (this.expectedIssuer === undefined && issuer.endsWith('/') && issuer.slice(0, -1) === expected);
     if (!matches) {
+      // The provider's issuer is escaped and cut (it lands in log lines); the
+      // discovery URL and the expected issuer are left out: the message reaches
+      // the 502 body, and they may name an internal host.
       throw new OAuthResponseError(
         'invalid_server_metadata',
-        `The discovery document at ${this.url} names issuer "${issuer}", not "${expected}"; its endpoints are not used.`,
+        `The discovery document names issuer "${safeText(issuer, 200)}", not the one it was fetched for; its endpoints are not used.`,
       );
     }
     for (const key of ENDPOINT_MEMBERS) {

@@ -1,4 +1,5 @@
 import { compactVerify, decodeProtectedHeader, errors as joseErrors, type ProtectedHeaderParameters } from 'jose';
+import { safeText } from '../../errors/safe-text.js';
 import type { JwksCache, VerifyKey } from './jwks-cache.js';
 
 /**
@@ -47,7 +48,7 @@ export async function verifySignedJwt(jwt: unknown, rules: SignatureRules, what:
     reject(`The ${what} is unsigned (alg "none"); unsigned ${what}s are never accepted.`);
   }
   if (!rules.algorithms.includes(alg)) {
-    reject(`The ${what} is signed with ${alg}, which this client does not accept (allowed: ${rules.algorithms.join(', ')}).`);
+    reject(`The ${what} is signed with ${safeText(alg, 20)}, which this client does not accept (allowed: ${rules.algorithms.join(', ')}).`);
   }
   if (header.kid !== undefined && typeof header.kid !== 'string') reject(`The ${what} header has a non-string kid.`);
 
@@ -77,7 +78,7 @@ async function verifySignature(
     // when the client asked for HS*. Never a key from the JWKS: an attacker who MACs
     // with the provider's public key would otherwise forge tokens (CVE-2016-10555 class).
     if (!rules.allowHmac || !rules.clientSecret) {
-      reject(`The ${what} is signed with ${alg}, which needs the client secret as key and is not configured.`);
+      reject(`The ${what} is signed with ${safeText(alg, 20)}, which needs the client secret as key and is not configured.`);
     }
     keys = [new TextEncoder().encode(rules.clientSecret)];
   } else {
@@ -85,8 +86,8 @@ async function verifySignature(
     if (keys.length === 0) {
       reject(
         kid === undefined
-          ? `The provider's JWKS has no key usable for ${alg}.`
-          : `The ${what} names a key id that is not in the provider's JWKS, even after refetching it.`,
+          ? `The provider's JWKS has no usable key for ${safeText(alg, 20)}.`
+          : `The ${what} names a key id that is not in the provider's JWKS (or only on unusable keys), even after refetching it.`,
       );
     }
   }
@@ -99,8 +100,10 @@ async function verifySignature(
       lastError = err;
       if (err instanceof joseErrors.JWSSignatureVerificationFailed) continue;
       if (err instanceof joseErrors.JOSENotSupported) reject(`The ${what} header uses an unsupported feature (crit or algorithm).`, err);
-      reject(`The ${what} signature cannot be verified.`, err);
+      if (err instanceof joseErrors.JOSEError) reject(`The ${what} signature cannot be verified.`, err);
+      // Anything else is this key's fault (jose refuses an RSA key under 2048 bits
+      // with a TypeError): the next key may still verify the token.
     }
   }
-  return reject(`The ${what} signature is invalid.`, lastError);
+  return reject(`No usable key of the provider verifies the ${what} signature.`, lastError);
 }

@@ -16,6 +16,9 @@ describe('safeText', () => {
     ['a C1 control (NEL)', 'a\u0085b', 'a\\u0085b'],
     ['the line separator', 'a\u2028b', 'a\\u2028b'],
     ['the paragraph separator', 'a\u2029b', 'a\\u2029b'],
+    ['a right-to-left override (reorders what a reader sees)', 'a\u202eb', 'a\\u202eb'],
+    ['a bidi isolate', 'a\u2066b\u2069', 'a\\u2066b\\u2069'],
+    ['a right-to-left mark', 'a\u200fb', 'a\\u200fb'],
   ])('escapes %s', (_what, input, output) => {
     expect(safeText(input)).toBe(output);
   });

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { CookieStateBackend, cookieName } from '../../../lib/login/cookie-state.backend.js';
+import { CookieStateBackend, MAX_STATE_COOKIE_BYTES } from '../../../lib/login/cookie-state.backend.js';
 import { FakeBrowser } from '../../support/fake-browser.js';
 
 const secret = 's'.repeat(32);
+const LAX = 'oauth_s_lax';
 
 describe('cookie state', () => {
   it('round-trips once, then the state is used up (replay refused)', async () => {
     const backend = new CookieStateBackend([secret]);
     const b = new FakeBrowser();
     const lines = await b.save(backend, 'state-1', { c: 'op', v: 1, marker: 'plain-text-marker' });
-    expect(lines[0]).toMatch(/^oauth_s_[\w-]{16}=[\w.-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600$/);
+    expect(lines[0]).toMatch(/^oauth_s_lax=[\w.-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600$/);
     // The cookie is a JWE: the data is not readable.
-    const cookie = b.cookies.get(cookieName('state-1'))!;
+    const cookie = b.cookies.get(LAX)!;
     expect(cookie.split('.')).toHaveLength(5);
     expect(Buffer.from(cookie.split('.')[3]!, 'base64url').toString('latin1')).not.toContain('plain-text-marker');
     expect(cookie).not.toContain(Buffer.from('plain-text-marker').toString('base64url').slice(0, 12));
@@ -23,33 +24,74 @@ describe('cookie state', () => {
     expect(await b.take(backend, 'state-1')).toBeUndefined();
   });
 
-  it('keeps several logins apart and bounds their number', async () => {
+  it('keeps several logins in one cookie, takes them in any order, and bounds the cookie in bytes', async () => {
     const backend = new CookieStateBackend([secret]);
     const b = new FakeBrowser();
     for (let i = 0; i < 5; i++) await b.save(backend, `s${i}`, { i });
-    expect(b.cookies.size).toBe(5);
-    for (let i = 4; i >= 0; i--) expect(await b.take(backend, `s${i}`)).toEqual({ i });
-    for (let i = 0; i < 20; i++) await b.save(backend, `t${i}`, { i });
-    expect(b.cookies.size).toBeLessThanOrEqual(6);
-    const header = [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    expect(header.length).toBeLessThan(4096);
-    expect(await b.take(backend, 't19')).toEqual({ i: 19 });
+    expect([...b.cookies.keys()]).toEqual([LAX]);
+    for (const i of [2, 4, 0, 3, 1]) expect(await b.take(backend, `s${i}`)).toEqual({ i });
+    expect(b.cookies.size).toBe(0);
+    for (let i = 0; i < 40; i++) {
+      const [line] = await b.save(backend, `t${i}`, { i, returnTo: `/${'r'.repeat(1023)}` });
+      expect(Buffer.byteLength(line!)).toBeLessThanOrEqual(MAX_STATE_COOKIE_BYTES);
+    }
+    // The newest survive, the oldest made room.
+    expect(await b.take(backend, 't39')).toMatchObject({ i: 39 });
+    expect(await b.take(backend, 't0')).toBeUndefined();
   });
 
-  it('refuses a cookie under another state name, a tampered cookie and an expired one', async () => {
+  it('drops a droppable member, and only that, when one login alone would not fit', async () => {
+    const backend = new CookieStateBackend([secret]);
+    const b = new FakeBrowser();
+    const x = b.exchange();
+    await backend.save(x.req, x.res, 'big', { c: 'op', returnTo: `/${'€'.repeat(1000)}` }, 600, { droppable: ['returnTo'] });
+    x.commit();
+    expect(await b.take(backend, 'big')).toEqual({ c: 'op' });
+    const y = b.exchange();
+    await expect(backend.save(y.req, y.res, 'huge', { c: 'op', redirect_uri: `https://app.example/${'p'.repeat(5000)}` }, 600)).rejects.toMatchObject({
+      code: 'invalid_request',
+    });
+  });
+
+  it('refuses a state the cookie does not hold, a tampered cookie and an expired login', async () => {
     const backend = new CookieStateBackend([secret]);
     const b = new FakeBrowser();
     await b.save(backend, 'real', { ok: true });
-    const value = b.cookies.get(cookieName('real'))!;
-    b.cookies.set(cookieName('other'), value);
+    const value = b.cookies.get(LAX)!;
     expect(await b.take(backend, 'other')).toBeUndefined();
-    b.cookies.set(cookieName('real'), value.slice(0, -3) + (value.endsWith('A') ? 'BBB' : 'AAA'));
+    b.cookies.set(LAX, value.slice(0, -3) + (value.endsWith('A') ? 'BBB' : 'AAA'));
     expect(await b.take(backend, 'real')).toBeUndefined();
-    // An expired cookie kept by a thief (a browser would have dropped it) is refused.
+    // An expired login kept by a thief (a browser would have dropped the cookie) is refused.
     const lines = await b.save(backend, 'old', { ok: true }, -1);
     const expired = decodeURIComponent(lines.at(-1)!.split(';')[0]!.split('=')[1]!);
-    b.cookies.set(cookieName('old'), expired);
+    b.cookies.set(LAX, expired);
     expect(await b.take(backend, 'old')).toBeUndefined();
+  });
+
+  it('ignores a cookie name sent twice', async () => {
+    const backend = new CookieStateBackend([secret]);
+    const b = new FakeBrowser();
+    await b.save(backend, 'mine', { ok: true });
+    const x = b.exchange();
+    x.req.headers.cookie = `${LAX}=${b.cookies.get(LAX)}; ${x.req.headers.cookie}`;
+    expect(await backend.take(x.req, x.res, 'mine')).toBeUndefined();
+  });
+
+  it('on HTTPS writes and reads only the __Host- cookie', async () => {
+    const backend = new CookieStateBackend([secret]);
+    const b = new FakeBrowser();
+    const x = b.exchange();
+    await backend.save(x.req, x.res, 'k', { ok: 1 }, 600, { secure: true });
+    const [line] = x.commit();
+    expect(line).toMatch(/^__Host-oauth_s_lax=[\w.-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600; Secure$/);
+    // The same value under the bare name (as a sibling could plant it) is not read on HTTPS.
+    const value = b.cookies.get(`__Host-${LAX}`)!;
+    b.cookies.clear();
+    b.cookies.set(LAX, value);
+    const y = b.exchange();
+    expect(await backend.take(y.req, y.res, 'k', { secure: true })).toBeUndefined();
+    const z = b.exchange();
+    expect(await backend.take(z.req, z.res, 'k', { secure: false })).toEqual({ ok: 1 });
   });
 
   it('decrypts with every secret of a rotated list, encrypts with the first', async () => {

@@ -81,7 +81,7 @@ describe('OAuthLoginService.start', () => {
     // No redirectUri configured: the login route itself, on the request's origin.
     expect(providerUrl.searchParams.get('redirect_uri')).toBe(`${APP}${LOGIN_PATH}`);
     expect(cookies).toHaveLength(1);
-    expect(cookies[0]).toMatch(/^oauth_s_[\w-]{16}=[\w.-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600/);
+    expect(cookies[0]).toMatch(/^oauth_s_lax=[\w.-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600/);
     const state = providerUrl.searchParams.get('state')!;
     const pending = await pendingOf(b, state);
     expect(pending).toMatchObject({ c: 'alpha', redirect_uri: `${APP}${LOGIN_PATH}`, openid: true, nonce: providerUrl.searchParams.get('nonce') });
