@@ -49,7 +49,7 @@ export interface PresetClientConfig extends OAuthClientConfig {
   [PRESET_SOURCE]?: PresetSource;
 }
 
-/** `providers.<name>(options)`: any client field (they win over the preset's) plus the provider's own. */
+/** `providers.<name>(options)`: every client field (they win over the preset's) plus the provider's own. */
 export type PresetOptions<Own extends object = object> = Own & Omit<OAuthClientConfig, keyof Own>;
 
 /** Field types of a provider's own options, as settings give them. */
