@@ -12,13 +12,9 @@ import {
 } from './client-fields.js';
 import type { ResolvedClientConfig } from './resolved-client.js';
 import { isPresetName, presetOptionNames, resolvePresetSettings } from '../presets/preset-registry.js';
+import { safeName } from '../errors/safe-text.js';
 import { jsonErrorOffset } from './json-error-offset.js';
 import { validateClientConfig } from './validate-client.js';
-
-/** A client name fit for a message: the key of a broken document is not trusted. */
-function safeName(name: string): string {
-  return name.replace(/[^\w.-]/g, '?').slice(0, 64);
-}
 
 /** The part of `ConfigService` this module reads. */
 export interface ConfigReader {
@@ -80,7 +76,7 @@ function readClientsSetting(value: unknown): Record<string, RawClient> {
       // No cause: the parser's message quotes the text around the error, which may be a secret.
       const { offset, key } = jsonErrorOffset(value);
       throw new OAuthConfigError(
-        `OAUTH_CLIENTS is not valid JSON (at character ${offset + 1}${key === undefined ? '' : `, in client "${safeName(key)}"`}); it must be an object keyed by client name.`,
+        `OAUTH_CLIENTS is not valid JSON (at character ${offset + 1}${key === undefined ? '' : `, in client "${safeName(key, 64)}"`}); it must be an object keyed by client name.`,
         { field: 'OAUTH_CLIENTS' },
       );
     }

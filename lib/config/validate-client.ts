@@ -4,17 +4,11 @@ import { OAuthConfigError } from '../errors/oauth.error.js';
 import type { OAuthClientConfig } from '../interfaces/oauth-client-config.interface.js';
 import { CLIENT_FIELDS, isClientField } from './client-fields.js';
 import type { OAuthPresetHooks } from '../interfaces/oauth-preset-hooks.interface.js';
+import { CHAINED_HOOKS } from '../presets/preset-config.js';
 import type { ResolvedClientConfig } from './resolved-client.js';
 
-const HOOK_NAMES = new Set([
-  'serverMetadata',
-  'authorizationParams',
-  'accessTokenRequest',
-  'accessTokenResponse',
-  'refreshTokenRequest',
-  'refreshTokenResponse',
-  'revokeTokenRequest',
-  'introspectTokenRequest',
+const HOOK_NAMES = new Set<string>([
+  ...CHAINED_HOOKS,
   'protectedRequest',
   'userinfo',
   // A preset's extension points (OAuthPresetHooks).

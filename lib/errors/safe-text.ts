@@ -13,3 +13,8 @@ export function safeText(value: unknown, max = 200): string {
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
 }
+
+/** A name from untrusted input (a parameter, a settings key) fit for a message: word characters only, cut. */
+export function safeName(name: string, max: number): string {
+  return name.replace(/[^\w.-]/g, '?').slice(0, max);
+}

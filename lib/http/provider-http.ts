@@ -81,15 +81,14 @@ export function parseJsonObject(res: ProviderResponse, what: string): Record<str
   } catch {
     parsed = undefined;
   }
-  if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-    return parsed as Record<string, unknown>;
-  }
-  if (res.status >= 500) throw serverFailure(what, res.status);
-  throw new OAuthResponseError(
-    'invalid_response',
-    `The ${what} answered HTTP ${res.status} with a body that is not a JSON object.`,
-    { status: res.status },
-  );
+  return expectJsonObject(parsed, res.status, what);
+}
+
+/** A parsed body that must be a JSON object: else `invalid_response`, or `provider_unavailable` for a 5xx. */
+export function expectJsonObject(body: unknown, status: number, what: string): Record<string, unknown> {
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
+  if (status >= 500) throw serverFailure(what, status);
+  throw new OAuthResponseError('invalid_response', `The ${what} answered HTTP ${status} with a body that is not a JSON object.`, { status });
 }
 
 /** Refuses any answer that is not 2xx, once a possible OAuth `error` body has been looked at. */

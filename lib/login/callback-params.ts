@@ -1,4 +1,5 @@
 import { OAuthValidationError } from '../errors/oauth.error.js';
+import { safeName } from '../errors/safe-text.js';
 import type { CallbackParams } from '../clients/protocol-client.js';
 import { DEFAULTS } from '../oauth.constants.js';
 import { requestForm, requestQuery, type PlatformRequest } from './http-platform.js';
@@ -34,14 +35,9 @@ function parse(req: PlatformRequest): CallbackParams {
   for (const [k, values] of params) {
     for (const v of values) {
       if (v.length > DEFAULTS.maxParamLength) {
-        throw new OAuthValidationError('invalid_request', `The callback parameter "${safeName(k)}" is too long.`);
+        throw new OAuthValidationError('invalid_request', `The callback parameter "${safeName(k, 40)}" is too long.`);
       }
     }
   }
   return params;
-}
-
-/** A parameter name fit for a message: short and printable. */
-function safeName(name: string): string {
-  return name.replace(/[^\w.-]/g, '?').slice(0, 40);
 }

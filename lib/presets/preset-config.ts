@@ -15,7 +15,7 @@ import {
 const MERGED_PARAMS = ['authorizeParams', 'accessTokenParams', 'refreshTokenParams', 'requestTokenParams'] as const;
 
 /** Hooks that take one value and hand it back changed: chained preset first, then the user's. */
-const CHAINED = [
+export const CHAINED_HOOKS = [
   'serverMetadata',
   'authorizationParams',
   'accessTokenRequest',
@@ -26,7 +26,7 @@ const CHAINED = [
   'introspectTokenRequest',
 ] as const;
 
-type ChainedHook = (typeof CHAINED)[number];
+type ChainedHook = (typeof CHAINED_HOOKS)[number];
 type Step = (value: unknown) => unknown;
 
 /**
@@ -87,7 +87,7 @@ export function composeHooks(first: OAuthPresetHooks, second: OAuthPresetHooks):
 function composeMembers(a: OAuthPresetHooks, b: OAuthPresetHooks): OAuthPresetHooks {
   const out: OAuthPresetHooks = {};
   const table = out as Record<ChainedHook, Step | undefined>;
-  for (const name of CHAINED) {
+  for (const name of CHAINED_HOOKS) {
     const x = (a as Record<ChainedHook, Step | undefined>)[name]?.bind(a);
     const y = (b as Record<ChainedHook, Step | undefined>)[name]?.bind(b);
     if (x && y) table[name] = async (value: unknown) => y(await x(value));

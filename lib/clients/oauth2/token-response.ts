@@ -1,6 +1,6 @@
 import { OAuthProviderError, OAuthResponseError } from '../../errors/oauth.error.js';
 import { safeText } from '../../errors/safe-text.js';
-import { expectSuccess, serverFailure, type ProviderResponse as RawResponse } from '../../http/provider-http.js';
+import { expectJsonObject, expectSuccess, type ProviderResponse as RawResponse } from '../../http/provider-http.js';
 import type { ProviderResponse } from '../../interfaces/oauth-hooks.interface.js';
 import type { OAuth2Token } from '../../interfaces/oauth-token.interface.js';
 
@@ -36,16 +36,6 @@ export function toHookResponse(res: RawResponse): ProviderResponse {
   return { status: res.status, headers: res.headers, body: parseProviderBody(res) };
 }
 
-/** A parsed body that must be a JSON object: else 502 (`provider_unavailable` for a 5xx). */
-export function objectBody(res: ProviderResponse, what: string): Record<string, unknown> {
-  const body = res.body;
-  if (body !== null && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
-  if (res.status >= 500) throw serverFailure(what, res.status);
-  throw new OAuthResponseError('invalid_response', `The ${what} answered HTTP ${res.status} with a body that is not a JSON object.`, {
-    status: res.status,
-  });
-}
-
 /** The provider's OAuth `error` in a body, thrown as a coded error. */
 export function throwIfOAuthError(body: Record<string, unknown>, status: number, what: string): void {
   if (body.error === undefined) return;
@@ -68,7 +58,7 @@ export function throwIfOAuthError(body: Record<string, unknown>, status: number,
  * is filled from `expires_in`.
  */
 export function tokenFromResponse(res: ProviderResponse, what = 'token endpoint', tokenType = 'bearer'): OAuth2Token {
-  const body = objectBody(res, what);
+  const body = expectJsonObject(res.body, res.status, what);
   throwIfOAuthError(body, res.status, what);
   expectSuccess(res, what);
   if (typeof body.access_token !== 'string' || body.access_token === '') {
